@@ -1,0 +1,82 @@
+"""Handoff: structured discharge and shift handoffs. `create_app` builds the Flask app."""
+
+from flask import Flask
+
+from . import config as config_module
+from .extensions import api, db, migrate
+
+SECURITY_HEADERS = {
+    # No inline script anywhere: the PWA's code is in static files.
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+        "frame-ancestors 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(config_module.INSTANCE_PATH),
+        template_folder=str(config_module.PROJECT_ROOT / "templates"),
+        static_folder=str(config_module.PROJECT_ROOT / "static"),
+    )
+    app.config.update(config_module.from_environment(config))
+    app.json.sort_keys = False
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        config_module.INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config_module.PROJECT_ROOT / "migrations"), render_as_batch=True)
+    api.init_app(app)
+    _register_models()
+
+    from . import database, errors
+    from .audit.routes import blp as audit_blp
+    from .auth import routes as auth_routes
+    from .checklists.routes import blp as checklists_blp
+    from .handoffs.routes import blp as handoffs_blp
+    from .patients.routes import blp as patients_blp
+    from .pwa.routes import bp as pwa_bp
+
+    for blueprint in (auth_routes.blp, checklists_blp, patients_blp, handoffs_blp, audit_blp):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(pwa_bp)
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "handoff_session"})
+    api.spec.options["security"] = [{"bearer": []}, {"session": []}]
+
+    errors.init_app(app)
+    auth_routes.init_app(app)
+    database.init_app(app)
+    app.after_request(_security_headers)
+
+    from .cli import register as register_cli
+
+    register_cli(app)
+    return app
+
+
+def _register_models() -> None:
+    """Import every model so metadata (and Alembic autogenerate) sees all tables."""
+    from .audit import models as _audit  # noqa: F401
+    from .auth import models as _auth  # noqa: F401
+    from .checklists import models as _checklists  # noqa: F401
+    from .handoffs import models as _handoffs  # noqa: F401
+    from . import idempotency as _idempotency  # noqa: F401
+    from .patients import models as _patients  # noqa: F401
+
+
+def _security_headers(response):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if response.mimetype == "application/json" and "Cache-Control" not in response.headers:
+        # Patient data must not sit in shared or browser caches.
+        response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,47 @@
+"""Audit API: query arguments and the event shape."""
+
+from datetime import UTC
+
+from marshmallow import Schema, fields, validate
+
+from ..common import iso
+
+
+class AuditQuerySchema(Schema):
+    handoff_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    patient_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    username = fields.String(validate=validate.Length(max=64))
+    action = fields.String(validate=validate.Length(max=64))
+    since = fields.AwareDateTime(default_timezone=UTC, metadata={"description": "ISO 8601; UTC if no zone"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class AuditEventSchema(Schema):
+    id = fields.Integer()
+    at = fields.Function(lambda e: iso(e.at))
+    username = fields.String()
+    action = fields.String()
+    record_type = fields.String()
+    record_id = fields.String(allow_none=True)
+    patient_id = fields.Integer(allow_none=True)
+    handoff_id = fields.Integer(allow_none=True)
+    client_addr = fields.String(allow_none=True)
+    detail = fields.Dict(allow_none=True)
+    prev_hash = fields.String()
+    hash = fields.String()
+
+
+class AuditPageSchema(Schema):
+    items = fields.List(fields.Nested(AuditEventSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class ChainReportSchema(Schema):
+    ok = fields.Boolean()
+    checked = fields.Integer()
+    broken_at = fields.Integer(allow_none=True)
+    reason = fields.String(allow_none=True)
+

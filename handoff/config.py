@@ -1,0 +1,59 @@
+"""Settings, read from the environment in one place (DESIGN.md section 3.1)."""
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_PATH = Path(os.environ.get("HANDOFF_INSTANCE_PATH", PROJECT_ROOT / "instance"))
+
+ONE_MIB = 1024 * 1024
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{INSTANCE_PATH / 'handoff.db'}"
+
+
+def _normalise_database_url(url: str) -> str:
+    """Accept the URLs hosting platforms hand out and select the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def from_environment(overrides: dict | None = None) -> dict:
+    """Build the Flask config mapping; `overrides` (tests, scripts) win over the environment."""
+    overrides = dict(overrides or {})
+    env = os.environ
+    testing = bool(overrides.get("TESTING", False))
+    debug = env.get("FLASK_DEBUG", "") in {"1", "true", "True"}
+    secret_key = overrides.get("SECRET_KEY") or env.get("SECRET_KEY")
+    if not secret_key:
+        if not (testing or debug or env.get("HANDOFF_DEV") == "1"):
+            raise RuntimeError(
+                "SECRET_KEY is not set. Set it to a long random value in production "
+                "(for example: python3 -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        secret_key = "dev-only-not-secret"
+    config = {
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": _normalise_database_url(
+            overrides.pop("DATABASE_URL", None) or env.get("DATABASE_URL") or _default_database_url()
+        ),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "MAX_CONTENT_LENGTH": ONE_MIB,
+        "HANDOFF_PUBLIC_URL": env.get("HANDOFF_PUBLIC_URL", "http://localhost:5000").rstrip("/"),
+        "HANDOFF_SESSION_IDLE_MINUTES": int(env.get("HANDOFF_SESSION_IDLE_MINUTES", "15")),
+        "HANDOFF_TOKEN_DAYS": int(env.get("HANDOFF_TOKEN_DAYS", "30")),
+        "SESSION_COOKIE_SECURE": env.get("HANDOFF_COOKIE_SECURE", "0") == "1",
+        # flask-smorest: the OpenAPI document lives at /api/v1/openapi.json (contract 3.3).
+        "API_TITLE": "Handoff",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "JSON_SORT_KEYS": False,
+    }
+    config.update(overrides)
+    return config

@@ -1,0 +1,83 @@
+"""The database engine: SQLite tuning, one transaction per request, readiness check.
+
+Every request runs in one transaction that is committed only when the response is a
+success (status < 400) and rolled back otherwise, so a failed request leaves nothing
+half-written (its audit event included). On SQLite, transactions start with
+`BEGIN IMMEDIATE`: almost every request writes (reads of patient data are audited), and a
+deferred transaction that later tries to write fails at once with "database is locked"
+instead of waiting for the busy timeout.
+"""
+
+import logging
+import sqlite3
+
+from flask import Flask, Response, jsonify
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from .extensions import db
+
+log = logging.getLogger(__name__)
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection, _record):
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # Let SQLAlchemy's "begin" event below emit BEGIN itself (pysqlite's own is deferred).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _begin_immediate_on_sqlite(connection):
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_finish_transaction)
+
+
+def _finish_transaction(response: Response) -> Response:
+    """Commit successful requests, roll back the rest; a failed commit becomes a clear answer."""
+    if response.status_code >= 400:
+        db.session.rollback()
+        return response
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        log.info("commit refused by a constraint; answering 409", exc_info=True)
+        return _error(409, "Conflict", "Someone else changed this record at the same moment. Reload and try again.")
+    except OperationalError:
+        db.session.rollback()
+        log.exception("database unavailable at commit")
+        return _error(503, "Service Unavailable", "The database is busy or unreachable. Try again shortly.")
+    return response
+
+
+def _error(code: int, status: str, message: str) -> Response:
+    response = jsonify({"code": code, "status": status, "message": message, "errors": []})
+    response.status_code = code
+    return response
+
+
+def database_answers() -> bool:
+    """True when a trivial query succeeds; used by /healthz."""
+    try:
+        db.session.execute(text("SELECT 1"))
+        db.session.rollback()
+        return True
+    except Exception:  # any driver failure means "not ready" to a load balancer
+        db.session.rollback()
+        log.warning("health check: database does not answer", exc_info=True)
+        return False

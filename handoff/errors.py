@@ -1,0 +1,112 @@
+"""Error answers: JSON with a plain message and field paths under /api, HTML elsewhere.
+
+Every error body under /api has the same shape, so a client needs one parser:
+`{"code": 422, "status": "Unprocessable Entity", "message": "...",
+  "errors": [{"path": "medications.2.dose", "message": "..."}]}`
+"""
+
+import logging
+from collections.abc import Mapping
+
+from flask import Flask, jsonify, request
+from flask_smorest import abort as smorest_abort
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+PLAIN_MESSAGES = {
+    400: "The request could not be read.",
+    401: "Sign in first.",
+    403: "Your role does not allow this.",
+    404: "Not found.",
+    405: "This method is not allowed here.",
+    409: "This conflicts with the current state of the record.",
+    412: "This record has changed since you loaded it. Reload it and apply your changes again.",
+    413: "The request is larger than 1 MiB.",
+    415: "Send the body as JSON (Content-Type: application/json).",
+    422: "Some fields are not valid.",
+    428: "Send the If-Match header with the ETag you last read.",
+    429: "Too many requests. Wait a moment and try again.",
+}
+
+
+def flatten_messages(messages, prefix: str = "") -> list[dict]:
+    """Turn marshmallow's nested error dict into `[{"path": "a.0.b", "message": ...}]`."""
+    found: list[dict] = []
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            found.extend(flatten_messages(value, path))
+    elif isinstance(messages, list | tuple):
+        if all(isinstance(m, str) for m in messages):
+            found.extend({"path": prefix, "message": m} for m in messages)
+        else:
+            for item in messages:
+                found.extend(flatten_messages(item, prefix))
+    else:
+        found.append({"path": prefix, "message": str(messages)})
+    return found
+
+
+def abort(code: int, message: str | None = None, errors: list[dict] | None = None, **extra):
+    """Raise an HTTP error with our body shape; `errors` is a list of {path, message}."""
+    smorest_abort(code, message=message or PLAIN_MESSAGES.get(code), errors=errors or [], **extra)
+
+
+def _errors_from(exc: HTTPException) -> list[dict]:
+    data = getattr(exc, "data", None) or {}
+    errors = data.get("errors")
+    if isinstance(errors, list):
+        return errors
+    # webargs (flask-smorest's argument parser) puts messages per location: json, query, headers.
+    messages = data.get("messages") or errors or {}
+    flat: list[dict] = []
+    for location, by_field in messages.items() if isinstance(messages, Mapping) else []:
+        for item in flatten_messages(by_field):
+            flat.append({**item, "in": location})
+    return flat
+
+
+def http_error_body(exc: HTTPException) -> dict:
+    data = getattr(exc, "data", None) or {}
+    code = exc.code or 500
+    body = {
+        "code": code,
+        "status": exc.name,
+        "message": data.get("message") or PLAIN_MESSAGES.get(code) or exc.description,
+        "errors": _errors_from(exc),
+    }
+    for key, value in data.items():
+        if key not in {"message", "errors", "messages", "headers", "schema"} and key not in body:
+            body[key] = value
+    return body
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def init_app(app: Flask) -> None:
+    # Registered after flask-smorest's own handler, so this one wins: JSON only under /api.
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        if not wants_json():
+            return exc
+        response = jsonify(http_error_body(exc))
+        response.status_code = exc.code or 500
+        headers = (getattr(exc, "data", None) or {}).get("headers") or {}
+        for name, value in headers.items():
+            response.headers[name] = value
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if not wants_json():
+            return InternalServerError()
+        response = jsonify(
+            {"code": 500, "status": "Internal Server Error",
+             "message": "Something went wrong on our side. Nothing was saved.", "errors": []}
+        )
+        response.status_code = 500
+        return response

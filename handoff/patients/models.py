@@ -1,0 +1,24 @@
+"""Patients: the few identifiers a handoff needs, nothing more."""
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..common import utcnow
+from ..extensions import db
+
+LANGUAGES = ("en", "es")
+
+
+class Patient(db.Model):
+    __tablename__ = "patients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mrn: Mapped[str] = mapped_column(String(64), unique=True)
+    given_name: Mapped[str] = mapped_column(String(100), index=True)
+    family_name: Mapped[str] = mapped_column(String(100), index=True)
+    birth_date: Mapped[date] = mapped_column()
+    preferred_language: Mapped[str] = mapped_column(String(8), default="en")
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -1,0 +1,43 @@
+"""Patient routes: thin: parse, call the service, serialise."""
+
+from flask import g, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ..auth.models import CLINICAL_ROLES
+from ..auth.service import requires
+from ..idempotency import idempotent
+from . import service
+from .schemas import PatientQuerySchema, PatientSchema
+
+blp = Blueprint("patients", __name__, url_prefix="/api/v1/patients", description="Patients")
+
+
+@blp.route("")
+class Patients(MethodView):
+    @requires(*CLINICAL_ROLES)
+    @blp.arguments(PatientQuerySchema, location="query")
+    @blp.response(200, PatientSchema(many=True))
+    def get(self, args):
+        """Search patients by name or MRN (paginated: X-Total-Count, Link)"""
+        patients, headers = service.search(args.get("q"), args["page"], args["per_page"])
+        return patients, 200, headers
+
+    @idempotent
+    @requires(*CLINICAL_ROLES)
+    @blp.arguments(PatientSchema)
+    @blp.response(201, PatientSchema)
+    @blp.alt_response(409, description="An MRN that is already registered")
+    def post(self, fields):
+        """Register a patient"""
+        patient = service.create(fields, g.user)
+        return patient, 201, {"Location": url_for("patients.PatientDetail", patient_id=patient.id)}
+
+
+@blp.route("/<int:patient_id>")
+class PatientDetail(MethodView):
+    @requires(*CLINICAL_ROLES)
+    @blp.response(200, PatientSchema)
+    def get(self, patient_id):
+        """One patient"""
+        return service.get_or_404(patient_id)

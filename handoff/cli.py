@@ -4,6 +4,7 @@ import sys
 
 import click
 from flask import Flask
+from flask.cli import AppGroup
 
 from .extensions import db
 
@@ -14,7 +15,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_cli)
 
 
-@click.group("user", help="Manage users.")
+@click.group("user", cls=AppGroup, help="Manage users.")
 def user_cli():
     pass
 
@@ -44,7 +45,7 @@ def create_user_command(username, role, display_name):
     click.echo(f"created user {user.username!r} with role {role}")
 
 
-@click.group("audit", help="Check the audit trail.")
+@click.group("audit", cls=AppGroup, help="Check the audit trail.")
 def audit_cli():
     pass
 
@@ -63,7 +64,7 @@ def verify_command():
     sys.exit(1)
 
 
-@click.group("demo", help="Demo data for trying Handoff out.")
+@click.group("demo", cls=AppGroup, help="Demo data for trying Handoff out.")
 def demo_cli():
     pass
 

@@ -62,7 +62,6 @@ def clean_database(app):
         else:
             for table in tables:
                 db.session.execute(text(f"DELETE FROM {table}"))
-            db.session.execute(text("DELETE FROM sqlite_sequence"))
         seed_builtin(db.session)
         ensure_chain_head()
         db.session.commit()

@@ -29,7 +29,8 @@ def test_audit_filters_by_username_and_since(nurse, physician, admin, make_patie
     make_patient()
     physician.get("/api/v1/patients?q=x")
     events = admin.get("/api/v1/audit?username=physician").get_json()
-    assert [e["action"] for e in events] == ["patient.search"]
+    assert [e["action"] for e in events] == ["auth.token.create", "patient.search"]
+    assert {e["username"] for e in events} == {"physician"}
     assert admin.get("/api/v1/audit?since=2999-01-01T00:00:00Z").get_json() == []
     assert admin.get("/api/v1/audit?since=not-a-date").status_code == 422
 

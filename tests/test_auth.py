@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import update
 
 from handoff.auth.models import Credential
+from handoff.common import utcnow
 from handoff.extensions import db
 from tests.conftest import PASSWORD
 
@@ -90,7 +91,7 @@ def test_idle_session_expires(app, client, nurse):
     login(client, "nurse")
     with app.app_context():
         idle = timedelta(minutes=app.config["HANDOFF_SESSION_IDLE_MINUTES"] + 1)
-        db.session.execute(update(Credential).values(last_used_at=Credential.last_used_at - idle))
+        db.session.execute(update(Credential).values(last_used_at=utcnow() - idle))
         db.session.commit()
     assert client.get("/api/v1/auth/me").status_code == 401
 

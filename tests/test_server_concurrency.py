@@ -44,10 +44,11 @@ def gunicorn_server(database_url, tmp_path):
         try:
             if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
                 break
-        except requests.ConnectionError:
+        except requests.RequestException:  # refused, or queued while the workers still boot
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
+            process.wait(timeout=30)
             pytest.fail(f"gunicorn did not start:\n{log_path.read_text()}")
         time.sleep(0.2)
     yield base, log_path

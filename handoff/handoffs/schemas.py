@@ -16,8 +16,10 @@ def _not_blank(value: str) -> None:
 
 class HandoffCreateSchema(Schema):
     patient_id = fields.Integer(required=True, validate=ID)
-    checklist = fields.String(required=True, validate=validate.Length(min=1, max=64),
-                              metadata={"description": "Checklist key; the latest version is used", "example": "discharge"})
+    checklist = fields.String(
+        required=True, validate=validate.Length(min=1, max=64),
+        metadata={"description": "Checklist key; the latest version is used", "example": "discharge"},
+    )
     data = fields.Dict(load_default=dict, metadata={"description": "Field values keyed as in the checklist"})
 
 

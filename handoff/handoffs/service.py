@@ -20,7 +20,6 @@ from ..patients.models import Patient
 from .diff import diff
 from .models import DRAFT, FINAL, Acknowledgement, Handoff, Revision, Signature
 
-
 # --- reading -------------------------------------------------------------------------------
 
 def get_or_404(handoff_id: int) -> Handoff:
@@ -175,7 +174,8 @@ def create(patient_id: int, checklist_key: str, data: dict, user) -> Handoff:
         abort(422, f"There is no patient {patient_id}.", [{"path": "patient_id", "message": "No such patient."}])
     checklist = checklists.find(checklist_key)
     if checklist is None:
-        abort(422, f"There is no checklist {checklist_key!r}.", [{"path": "checklist", "message": "No such checklist."}])
+        abort(422, f"There is no checklist {checklist_key!r}.",
+              [{"path": "checklist", "message": "No such checklist."}])
     _reject_bad_data(checklists.data_problems(checklist, data, final=False), "Some fields are not valid.")
     now = utcnow()
     handoff = Handoff(

@@ -12,7 +12,8 @@ from .models import Patient
 def create(fields: dict, user) -> Patient:
     fields = {**fields, "mrn": fields["mrn"].strip()}
     if db.session.scalar(select(Patient.id).where(Patient.mrn == fields["mrn"])) is not None:
-        abort(409, f"A patient with MRN {fields['mrn']} already exists.", [{"path": "mrn", "message": "Already in use."}])
+        abort(409, f"A patient with MRN {fields['mrn']} already exists.",
+              [{"path": "mrn", "message": "Already in use."}])
     patient = Patient(**fields, created_by_id=user.id)
     db.session.add(patient)
     db.session.flush()

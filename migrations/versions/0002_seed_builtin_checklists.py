@@ -7,11 +7,12 @@ Create Date: 2026-11-25
 Published checklist versions never change, so this migration may read the v1 files that
 ship with the package: their content is fixed for good.
 """
+
 from alembic import op
 from sqlalchemy.orm import Session
 
-revision = '0002_seed_builtins'
-down_revision = '0001_initial'
+revision = "0002_seed_builtins"
+down_revision = "0001_initial"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,10 @@
 """Settings, read from the environment in one place (DESIGN.md section 3.1)."""
 
 import os
+import secrets
 from pathlib import Path
+
+import click
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_PATH = Path(os.environ.get("HANDOFF_INSTANCE_PATH", PROJECT_ROOT / "instance"))
@@ -30,12 +33,16 @@ def from_environment(overrides: dict | None = None) -> dict:
     debug = env.get("FLASK_DEBUG", "") in {"1", "true", "True"}
     secret_key = overrides.get("SECRET_KEY") or env.get("SECRET_KEY")
     if not secret_key:
-        if not (testing or debug or env.get("HANDOFF_DEV") == "1"):
+        if testing or debug or env.get("HANDOFF_DEV") == "1":
+            secret_key = "dev-only-not-secret"
+        elif click.get_current_context(silent=True) is not None:
+            # A `flask ...` command (db upgrade, user create) signs nothing; serving does.
+            secret_key = secrets.token_hex(32)
+        else:
             raise RuntimeError(
                 "SECRET_KEY is not set. Set it to a long random value in production "
                 "(for example: python3 -c 'import secrets; print(secrets.token_hex(32))')."
             )
-        secret_key = "dev-only-not-secret"
     config = {
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": _normalise_database_url(

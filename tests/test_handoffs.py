@@ -220,3 +220,17 @@ def test_handoff_stays_pinned_to_its_checklist_version(nurse, admin, make_handof
     assert nurse.get(f"/api/v1/handoffs/{handoff['id']}").get_json()["checklist"]["version"] == 1
     newer, _ = make_handoff(data={})
     assert newer["checklist"] == {"key": "discharge", "version": 2}
+
+
+def test_checklist_can_be_named_with_key_and_version(nurse, admin, make_patient):
+    definition = admin.get("/api/v1/checklists/ipass").get_json()
+    admin.post("/api/v1/checklists", json=definition)
+    patient = make_patient()
+    pinned = nurse.post("/api/v1/handoffs", json={"patient_id": patient["id"],
+                                                  "checklist": {"key": "ipass", "version": 1}, "data": {}})
+    assert pinned.status_code == 201 and pinned.get_json()["checklist"] == {"key": "ipass", "version": 1}
+    missing = nurse.post("/api/v1/handoffs", json={"patient_id": patient["id"],
+                                                   "checklist": {"key": "ipass", "version": 9}, "data": {}})
+    assert missing.status_code == 422
+    wrong = nurse.post("/api/v1/handoffs", json={"patient_id": patient["id"], "checklist": 7, "data": {}})
+    assert wrong.status_code == 422 and wrong.get_json()["errors"][0]["path"] == "checklist"

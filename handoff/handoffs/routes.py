@@ -49,7 +49,8 @@ class Handoffs(MethodView):
     @blp.response(201, HandoffSchema)
     def post(self, args):
         """Start a handoff for a patient (revision 1, draft)"""
-        handoff = service.create(args["patient_id"], args["checklist"], args["data"], g.user)
+        checklist = args["checklist"]
+        handoff = service.create(args["patient_id"], checklist["key"], args["data"], g.user, checklist["version"])
         headers = {**_etag(handoff), "Location": url_for("handoffs.HandoffDetail", handoff_id=handoff.id)}
         return service.body(handoff), 201, headers
 

@@ -14,11 +14,32 @@ def _not_blank(value: str) -> None:
         raise ValidationError("Must not be blank.")
 
 
+class ChecklistRefField(fields.Field):
+    """A checklist key ("discharge": the latest version) or {"key", "version"} as handoffs show it."""
+
+    default_error_messages = {"invalid": 'Use a checklist key such as "discharge", or {{"key": ..., "version": N}}.'}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and 0 < len(value) <= 64:
+            return {"key": value, "version": None}
+        if isinstance(value, dict) and set(value) <= {"key", "version"}:
+            key, version = value.get("key"), value.get("version")
+            if isinstance(key, str) and 0 < len(key) <= 64 and (
+                version is None or (type(version) is int and 0 < version < 2**31)
+            ):
+                return {"key": key, "version": version}
+        raise self.make_error("invalid")
+
+
 class HandoffCreateSchema(Schema):
     patient_id = fields.Integer(required=True, validate=ID)
-    checklist = fields.String(
-        required=True, validate=validate.Length(min=1, max=64),
-        metadata={"description": "Checklist key; the latest version is used", "example": "discharge"},
+    checklist = ChecklistRefField(
+        required=True,
+        metadata={"description": "Checklist key (latest version) or {key, version}", "example": "discharge",
+                  "oneOf": [{"type": "string", "minLength": 1, "maxLength": 64},
+                            {"type": "object", "properties": {"key": {"type": "string"},
+                                                              "version": {"type": "integer", "minimum": 1}},
+                             "required": ["key"], "additionalProperties": False}]},
     )
     data = fields.Dict(load_default=dict, metadata={"description": "Field values keyed as in the checklist"})
 

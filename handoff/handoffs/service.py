@@ -169,12 +169,13 @@ def _reject_bad_data(problems: list[dict], message: str) -> None:
                              for p in problems])
 
 
-def create(patient_id: int, checklist_key: str, data: dict, user) -> Handoff:
+def create(patient_id: int, checklist_key: str, data: dict, user, checklist_version: int | None = None) -> Handoff:
     if db.session.get(Patient, patient_id) is None:
         abort(422, f"There is no patient {patient_id}.", [{"path": "patient_id", "message": "No such patient."}])
-    checklist = checklists.find(checklist_key)
+    checklist = checklists.find(checklist_key, checklist_version)
     if checklist is None:
-        abort(422, f"There is no checklist {checklist_key!r}.",
+        which = f"version {checklist_version} of " if checklist_version else ""
+        abort(422, f"There is no {which}checklist {checklist_key!r}.",
               [{"path": "checklist", "message": "No such checklist."}])
     _reject_bad_data(checklists.data_problems(checklist, data, final=False), "Some fields are not valid.")
     now = utcnow()

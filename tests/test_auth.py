@@ -116,3 +116,10 @@ def test_every_api_view_declares_its_roles(app):
             if not getattr(target, "allowed_roles", None):
                 unmarked.append(f"{method} {rule.rule}")
     assert unmarked == []
+
+
+def test_session_endpoint_lets_a_reloaded_app_recover_its_csrf_token(client, nurse):
+    csrf = login(client, "nurse").get_json()["csrf_token"]
+    session = client.get("/api/v1/auth/session").get_json()
+    assert session["csrf_token"] == csrf and session["user"]["username"] == "nurse"
+    assert session["idle_timeout_minutes"] == 15

@@ -234,3 +234,14 @@ def test_checklist_can_be_named_with_key_and_version(nurse, admin, make_patient)
     assert missing.status_code == 422
     wrong = nurse.post("/api/v1/handoffs", json={"patient_id": patient["id"], "checklist": 7, "data": {}})
     assert wrong.status_code == 422 and wrong.get_json()["errors"][0]["path"] == "checklist"
+
+
+def test_inbox_lists_signed_handoffs_awaiting_my_acknowledgement(nurse, physician, make_handoff):
+    signed, etag = make_handoff()
+    finalize(nurse, signed["id"], etag)
+    make_handoff()  # a draft: nothing to acknowledge yet
+    inbox = "/api/v1/handoffs?awaiting_acknowledgement=true"
+    assert [h["id"] for h in physician.get(inbox).get_json()] == [signed["id"]]
+    assert nurse.get(inbox).get_json() == []  # the signer is not the receiver
+    physician.post(f"/api/v1/handoffs/{signed['id']}/acknowledge", json={"revision": 1, "synthesis": "Got it."})
+    assert physician.get(inbox).get_json() == []

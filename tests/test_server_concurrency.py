@@ -5,55 +5,23 @@ HANDOFF_TEST_DATABASE_URL is set), so both engines are proven.
 """
 
 import copy
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 import uuid
-from pathlib import Path
 
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.servers import gunicorn
+
 WRITERS = 8
 SAVES_PER_WRITER = 6
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def gunicorn_server(database_url, tmp_path):
-    port = _free_port()
     log_path = tmp_path / "gunicorn.log"
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "concurrency-test", "PYTHONWARNINGS": ""}
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "60", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:  # readiness: poll the health check until the workers answer
-        try:
-            if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
-                break
-        except requests.RequestException:  # refused, or queued while the workers still boot
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            process.wait(timeout=30)
-            pytest.fail(f"gunicorn did not start:\n{log_path.read_text()}")
-        time.sleep(0.2)
-    yield base, log_path
-    process.terminate()
-    process.wait(timeout=30)
+    with gunicorn(database_url, log_path) as base:
+        yield base, log_path
 
 
 @pytest.mark.slow

@@ -66,6 +66,15 @@ def me():
     return g.user
 
 
+@blp.route("/auth/session", methods=["GET"])
+@requires(*ROLES)
+@blp.response(200, LoginResultSchema)
+def session():
+    """The signed-in user and the CSRF token of this browser session (the app reloads without signing in again)"""
+    return {"user": g.user, "csrf_token": g.credential.csrf_token,
+            "idle_timeout_minutes": current_app.config["HANDOFF_SESSION_IDLE_MINUTES"]}
+
+
 @blp.route("/auth/tokens", methods=["POST"])
 @public
 @blp.arguments(CredentialsSchema)

@@ -23,7 +23,7 @@ class NewUserSchema(UserSchema):
 
 class LoginResultSchema(Schema):
     user = fields.Nested(UserSchema)
-    csrf_token = fields.String()
+    csrf_token = fields.String(allow_none=True)
     idle_timeout_minutes = fields.Integer()
 
 

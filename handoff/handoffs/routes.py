@@ -41,7 +41,7 @@ class Handoffs(MethodView):
     def get(self, args):
         """List handoffs, newest change first (paginated: X-Total-Count, Link)"""
         page, per_page = args.pop("page"), args.pop("per_page")
-        bodies, headers = service.search(args, page, per_page)
+        bodies, headers = service.search(args, page, per_page, g.user)
         return bodies, 200, headers
 
     @idempotent

@@ -54,6 +54,8 @@ class HandoffQuerySchema(PageArgsSchema):
     patient_id = fields.Integer(validate=ID)
     status = fields.String(validate=validate.OneOf([DRAFT, FINAL]))
     checklist = fields.String(validate=validate.Length(max=64))
+    awaiting_acknowledgement = fields.Boolean(
+        metadata={"description": "true: signed handoffs that I neither signed nor acknowledged (my inbox)"})
 
 
 class AcknowledgeSchema(Schema):

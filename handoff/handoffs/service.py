@@ -81,8 +81,13 @@ def acknowledgement_body(ack: Acknowledgement) -> dict:
             "synthesis": ack.synthesis, "created_at": iso(ack.created_at)}
 
 
-def search(filters: dict, page: int, per_page: int) -> tuple[list[dict], dict]:
+def search(filters: dict, page: int, per_page: int, user=None) -> tuple[list[dict], dict]:
     stmt = select(Handoff)
+    if filters.get("awaiting_acknowledgement") and user is not None:
+        mine = select(Acknowledgement.id).where(
+            Acknowledgement.handoff_id == Handoff.id, Acknowledgement.revision_number == Handoff.current_revision,
+            Acknowledgement.user_id == user.id)
+        stmt = stmt.where(Handoff.status == FINAL, Handoff.finalized_by_id != user.id, ~mine.exists())
     if "patient_id" in filters:
         stmt = stmt.where(Handoff.patient_id == filters["patient_id"])
     if "status" in filters:

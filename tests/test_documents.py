@@ -240,3 +240,14 @@ def test_demo_discharges_read_at_grade_8_or_below_with_no_abbreviation_left(nurs
     text = flat(" ".join(pdf_pages(nurse.get(f"/api/v1/handoffs/{handoff['id']}/documents/patient-summary.pdf").data)))
     for abbreviation in SIG_ABBREVIATIONS:
         assert not unexplained(abbreviation, text), abbreviation
+
+
+@pytest.mark.parametrize("large, minimum", [(False, 14.0), (True, 18.0)])
+def test_no_text_in_the_patient_pdf_is_smaller_than_the_body_size(nurse, make_handoff, walter, large, minimum):
+    import pdfplumber
+
+    handoff, _ = make_handoff(patient=walter)
+    body = nurse.get(f"/api/v1/handoffs/{handoff['id']}/documents/patient-summary.pdf?large={str(large).lower()}").data
+    with pdfplumber.open(io.BytesIO(body)) as pdf:
+        sizes = [round(char["size"], 1) for page in pdf.pages for char in page.chars if char["text"].strip()]
+    assert sizes and min(sizes) >= minimum

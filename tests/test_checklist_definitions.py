@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from handoff.checklists.builtin import load_builtin_definitions
 from handoff.checklists.definition import MAX_NESTING, DefinitionSchema, validate_definition
+from tests.json_paths import locations, replaced
 
 
 @pytest.fixture(autouse=True)
@@ -507,24 +508,6 @@ json_values = st.recursive(
 )
 
 
-def locations(value, path=()):
-    """Every (path, value) inside a JSON value, the value itself included."""
-    found = [path]
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            found.extend(locations(inner, (*path, key)))
-    elif isinstance(value, list):
-        for index, inner in enumerate(value):
-            found.extend(locations(inner, (*path, index)))
-    return found
-
-
-def replaced(value, path, new):
-    if not path:
-        return new
-    value = copy.copy(value)
-    value[path[0]] = replaced(value[path[0]], path[1:], new)
-    return value
 
 
 FUZZ = settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])

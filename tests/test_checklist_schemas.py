@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from handoff.checklists.builtin import load_builtin_definitions
 from handoff.checklists.forms import REQUIRED, build_data_schema, validate_data
+from tests.json_paths import locations, replaced
 
 
 @pytest.fixture(autouse=True)
@@ -486,23 +487,6 @@ json_values = st.recursive(
 )
 
 
-def locations(value, path=()):
-    found = [path]
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            found.extend(locations(inner, (*path, key)))
-    elif isinstance(value, list):
-        for index, inner in enumerate(value):
-            found.extend(locations(inner, (*path, index)))
-    return found
-
-
-def replaced(value, path, new):
-    if not path:
-        return new
-    value = copy.copy(value)
-    value[path[0]] = replaced(value[path[0]], path[1:], new)
-    return value
 
 
 def assert_problem_list(found):

@@ -33,7 +33,8 @@ LANGUAGES = ("en", "es")
 _ENGINE_REVISION = "1"
 
 _MAX_PASSES = 4
-_SENTENCE_BREAKS = ".!?:;,/\n\r"
+_SENTENCE_BREAKS = ".!?:;,/\n\r"  # where a list item may start: "HTN, Hyperlipidemia"
+_SENTENCE_ENDS = ".!?:\n\r"  # where a replacement starts with a capital
 _OPENERS = " \t\"'“‘([{*•·–—-"
 
 
@@ -72,6 +73,7 @@ class _Entry:
 
 @dataclass(frozen=True)
 class _Glossary:
+    language: str
     patterns: re.Pattern  # the patterns, tried first at each position
     by_first: dict  # lowercased first character -> regex of the literal terms that start with it
     entries: dict  # group name -> _Entry
@@ -160,7 +162,7 @@ def _glossary(lang: str) -> _Glossary:
     grouped: dict[str, list[str]] = {}
     for _, _, first, part in literal_parts:
         grouped.setdefault(first, []).append(part)
-    return _Glossary(patterns=re.compile("|".join(pattern_parts) or "(?!)"),
+    return _Glossary(language=lang, patterns=re.compile("|".join(pattern_parts) or "(?!)"),
                      by_first={first: re.compile("|".join(parts)) for first, parts in grouped.items()},
                      entries=entries, units=unit_forms)
 
@@ -168,15 +170,15 @@ def _glossary(lang: str) -> _Glossary:
 # --- Matching -------------------------------------------------------------------------------------------------------
 
 
-def _at_sentence_start(text: str, start: int) -> bool:
-    before = text[:start].rstrip(_OPENERS)
-    return not before or before[-1] in _SENTENCE_BREAKS
+def _at_sentence_start(text: str, start: int, breaks: str = _SENTENCE_BREAKS) -> bool:
+    index = start
+    while index > 0 and text[index - 1] in _OPENERS:
+        index -= 1
+    return index == 0 or text[index - 1] in breaks
 
 
-def _entry_for(glossary: _Glossary, match: re.Match) -> tuple[str, _Entry]:
-    name = match.lastgroup or ""
-    group = name.split("_", 1)[0]
-    return group, glossary.entries[group]
+def _entry_for(glossary: _Glossary, match: re.Match) -> _Entry:
+    return glossary.entries[(match.lastgroup or "").split("_", 1)[0]]
 
 
 _WORD_START = re.compile(r"(?<![\w-])\w")
@@ -206,7 +208,7 @@ def _scan(glossary: _Glossary, text: str):
 def _matches(glossary: _Glossary, text: str):
     """Every glossary match to act on, with its entry; a spelling not listed as such needs a sentence start."""
     for match in _scan(glossary, text):
-        _, entry = _entry_for(glossary, match)
+        entry = _entry_for(glossary, match)
         if not entry.is_pattern and " ".join(match.group().split()) not in entry.exact_forms:
             if not _at_sentence_start(text, match.start()):
                 continue
@@ -238,16 +240,20 @@ def _render(glossary: _Glossary, entry: _Entry, match: re.Match) -> str:
     return re.sub(r"\{(?:n|m|unit|per)\}", lambda placeholder: replacements[placeholder.group()], template)
 
 
+_END = re.compile(r"\s*\Z")
+_NEXT_WORD = re.compile(r"\s+(?=[^\W\d_])")
+
+
 def _fit(text: str, match: re.Match, replacement: str) -> str:
     """Sentence case and spacing that fit where the replacement lands."""
     original = match.group()
     start, end = match.span()
-    if replacement and original[:1].isupper() and _at_sentence_start(text, start):
+    if replacement and original[:1].isupper() and _at_sentence_start(text, start, _SENTENCE_ENDS):
         replacement = replacement[0].upper() + replacement[1:]
     if original.endswith(".") and not replacement.endswith("."):
         # "Take b.i.d. Walk daily": the dot also ended the sentence.
-        rest = text[end:]
-        if not rest.strip() or re.match(r"\s+[^\W\d_]", rest) and rest.lstrip()[:1].isupper():
+        next_word = _NEXT_WORD.match(text, end)
+        if _END.match(text, end) or next_word and text[next_word.end()].isupper():
             replacement += "."
     if replacement and end < len(text) and re.match(r"\w", text[end]) and re.match(r"\w", replacement[-1]):
         replacement += " "  # "w/acute" -> "with acute"
@@ -280,11 +286,33 @@ def _replace_once(glossary: _Glossary, text: str) -> str:
     for match, entry in _matches(glossary, text):
         if entry.hard:
             continue
-        pieces.append(text[position:match.start()])
-        pieces.append(_fit(text, match, _render(glossary, entry, match)))
+        replacement = _fit(text, match, _render(glossary, entry, match))
+        before = text[position:match.start()]
+        if glossary.language == "en":
+            before = _english_article(before, replacement)
+        pieces += [before, replacement]
         position = match.end()
     pieces.append(text[position:])
     return "".join(pieces)
+
+
+_ARTICLE = re.compile(r"(?<![\w-])(a|an|A|An)(\s+)\Z")
+
+
+def _english_article(before: str, replacement: str) -> str:
+    """ "an anticoagulant" -> "a blood thinner", "a exacerbation"... -> "an": the article fits the new first word."""
+    article = _ARTICLE.search(before)
+    if article is None or not replacement[:1].isalpha():
+        return before
+    word = article.group(1)
+    if word[0].isupper() and not _at_sentence_start(before, article.start(1), _SENTENCE_ENDS):
+        return before  # "Plan A", "Vitamin A": not an article
+    first = replacement.lower()
+    vowel_sound = first[0] in "aeio" or (first[0] == "u" and not first.startswith(("uri", "use", "usu", "uni")))
+    wanted = "an" if vowel_sound else "a"
+    if word[0].isupper():
+        wanted = wanted.capitalize()
+    return before[: article.start(1)] + wanted + before[article.end(1) :]
 
 
 def hard_terms(text: str, lang: str) -> list[dict]:
@@ -299,10 +327,11 @@ def hard_terms(text: str, lang: str) -> list[dict]:
     found, seen = [], set()
     for match, entry in _matches(glossary, text):
         term = " ".join(match.group().split())
-        if term.casefold() in seen:
-            continue
+        suggestion = _render(glossary, entry, match)
+        if term.casefold() in seen or suggestion.casefold() == term.casefold():
+            continue  # a duplicate, or already plain ("5 times a week")
         seen.add(term.casefold())
-        found.append({"term": term, "suggestion": _render(glossary, entry, match)})
+        found.append({"term": term, "suggestion": suggestion})
     return found
 
 
@@ -310,7 +339,7 @@ def hard_terms(text: str, lang: str) -> list[dict]:
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _NOT_SENTENCE_END = {"dr", "mr", "mrs", "ms", "st", "ave", "jr", "sr", "vs", "etc", "e.g", "i.e", "no", "dra",
-                     "sra", "sr", "av", "p.ej", "apt", "bldg", "rd"}
+                     "sra", "av", "p.ej", "apt", "bldg", "rd"}
 _SENTENCE_END = re.compile(r"([.!?]+)(?=\s|$)|\n+")
 
 
@@ -319,7 +348,7 @@ def _sentences(text: str) -> list[str]:
     sentences, start = [], 0
     for end in _SENTENCE_END.finditer(text):
         if end.group(1):
-            previous = re.search(r"([\w.]+)$", text[start:end.start()])
+            previous = re.search(r"([\w.]+)$", text[max(start, end.start() - 12):end.start()])
             if previous and previous.group(1).lower() in _NOT_SENTENCE_END:
                 continue
         sentences.append(text[start:end.start()])
@@ -399,7 +428,7 @@ def readability_grade(text: str, lang: str = "en") -> float:
     Spanish: Szigriszt-Pazos perspicuity (the Flesch ease rebuilt for Spanish, INFLESZ scale),
     206.835 - 62.3 * syllables/word - words/sentence, turned into a grade-like number through Flesch's own
     ease-to-grade table (so both languages compare with the same grade 8 target); Spanish syllables are counted by
-    rule. A text with no words reads at grade 0.
+    rule. Grades below 0 (a few very short words) are reported as 0, as is a text with no words.
     """
     text = text or ""
     sentences = _sentences(text)
@@ -412,4 +441,4 @@ def readability_grade(text: str, lang: str = "en") -> float:
         ease = 206.835 - 62.3 * syllables / len(words) - words_per_sentence
         return round(_flesch_grade_from_ease(ease), 2)
     syllables = sum(_english_syllables(word) for word in words)
-    return round(0.39 * words_per_sentence + 11.8 * syllables / len(words) - 15.59, 2)
+    return round(max(0.0, 0.39 * words_per_sentence + 11.8 * syllables / len(words) - 15.59), 2)

@@ -1,0 +1,205 @@
+// The conflict dialog: the server's version beside the nurse's, field by field, so neither is
+// ever dropped silently. Also the data helpers sync.js uses to compare versions.
+
+// ---- comparing and merging data ----
+
+// JSON with sorted keys, so equal data gives equal text whatever the key order.
+export function canonicalJson(value) {
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(",")}]`;
+  if (value && typeof value === "object") {
+    const keys = Object.keys(value).filter((k) => value[k] !== undefined).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(value === undefined ? null : value);
+}
+
+export function sameData(a, b) {
+  return canonicalJson(a ?? {}) === canonicalJson(b ?? {});
+}
+
+const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+
+// Every leaf where the two differ, as dotted paths (`medications.2.dose`). A list item only
+// one side has is one entry for the whole item.
+export function differences(mine, server, prefix = "") {
+  const found = [];
+  const at = (key) => (prefix ? `${prefix}.${key}` : String(key));
+  if (isObject(mine) && isObject(server)) {
+    const keys = [...new Set([...Object.keys(mine), ...Object.keys(server)])].sort();
+    for (const key of keys) found.push(...differences(mine[key], server[key], at(key)));
+  } else if (Array.isArray(mine) && Array.isArray(server)) {
+    for (let i = 0; i < Math.max(mine.length, server.length); i += 1) {
+      if (i >= mine.length || i >= server.length) {
+        found.push({ path: at(i), mine: mine[i], server: server[i] });
+      } else {
+        found.push(...differences(mine[i], server[i], at(i)));
+      }
+    }
+  } else if (canonicalJson(mine) !== canonicalJson(server)) {
+    found.push({ path: prefix, mine, server });
+  }
+  return found;
+}
+
+// The server's data with the nurse's value at every path chosen "mine".
+export function merge(server, mine, minePaths) {
+  const result = structuredClone(server ?? {});
+  const byPath = new Map(differences(mine ?? {}, server ?? {}).map((d) => [d.path, d]));
+  for (const path of minePaths) {
+    const difference = byPath.get(path);
+    if (difference) setAt(result, path.split("."), difference.mine);
+  }
+  return compact(result);
+}
+
+function setAt(target, segments, value) {
+  let node = target;
+  for (let i = 0; i < segments.length - 1; i += 1) {
+    const key = segments[i];
+    if (node[key] === null || typeof node[key] !== "object") node[key] = /^\d+$/.test(segments[i + 1]) ? [] : {};
+    node = node[key];
+  }
+  const last = segments[segments.length - 1];
+  if (value === undefined) {
+    // Removed on the chosen side. Leave a hole in lists (compacted afterwards) so the indices
+    // of other choices still point at the right items.
+    if (Array.isArray(node)) node[last] = undefined;
+    else delete node[last];
+  } else {
+    node[last] = structuredClone(value);
+  }
+}
+
+function compact(value) {
+  if (Array.isArray(value)) return value.filter((v) => v !== undefined).map(compact);
+  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, compact(v)]));
+  return value;
+}
+
+// ---- the dialog ----
+
+function humanPath(path) {
+  return path.split(".").map((part) => (/^\d+$/.test(part) ? `#${Number(part) + 1}` : part.replace(/_/g, " ")))
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join(" › ");
+}
+
+function showValue(value) {
+  if (value === undefined || value === null || value === "") return "(empty)";
+  if (value === true) return "Yes";
+  if (value === false) return "No";
+  if (typeof value !== "object") return String(value);
+  const text = Array.isArray(value)
+    ? value.map(showValue).join("; ")
+    : Object.entries(value).map(([k, v]) => `${k.replace(/_/g, " ")}: ${showValue(v)}`).join("; ");
+  return text.length > 400 ? `${text.slice(0, 400)}…` : text;
+}
+
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === false || value === undefined || value === null) continue;
+    if (name === "text") node.textContent = value;
+    else node.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+
+let queue = Promise.resolve();
+let closeOpen = null;
+
+// One dialog at a time; resolves {data, reason} with the chosen data, or null for "decide later".
+// `server` is {data, revision, status, updated_by, updated_at}.
+export function showConflict(options) {
+  const shown = queue.then(() => openDialog(options));
+  queue = shown.catch(() => {});
+  return shown;
+}
+
+// The app locks (idle) or signs out: close the dialog as "decide later"; nothing is lost.
+export function closeConflictDialog() {
+  if (closeOpen) closeOpen();
+}
+
+function openDialog({ mine, server, title }) {
+  return new Promise((resolve) => {
+    const rows = differences(mine ?? {}, server.data ?? {});
+    const signed = server.status === "final";
+    const when = server.updated_at ? new Date(server.updated_at).toLocaleString() : "";
+
+    const fields = rows.map((row, index) => el("fieldset", { class: "conflict-field", "data-path": row.path },
+      el("legend", {}, el("span", { class: "conflict-label", text: humanPath(row.path) }),
+        el("code", { class: "conflict-path", text: row.path })),
+      el("label", { class: "conflict-choice" },
+        el("input", { type: "radio", name: `conflict-${index}`, value: "mine", checked: true }),
+        el("span", { class: "conflict-who", text: "Mine" }), el("span", { class: "conflict-value", text: showValue(row.mine) })),
+      el("label", { class: "conflict-choice" },
+        el("input", { type: "radio", name: `conflict-${index}`, value: "server" }),
+        el("span", { class: "conflict-who", text: "Server" }),
+        el("span", { class: "conflict-value", text: showValue(row.server) }))));
+
+    const reasonInput = el("input", { id: "conflict-reason", type: "text", autocomplete: "off", maxlength: "500" });
+    const reasonError = el("p", { class: "field-error", id: "conflict-reason-error", role: "alert" });
+    const reasonBlock = signed
+      ? el("div", { class: "field" },
+        el("label", { for: "conflict-reason", text: "Reason for changing the signed handoff (needed if you keep any of yours)" }),
+        reasonInput, reasonError)
+      : null;
+
+    const dialog = el("dialog", { id: "conflict", class: "dialog dialog-wide", "aria-labelledby": "conflict-title" },
+      el("h2", { id: "conflict-title", text: title || "This handoff was changed on another device" }),
+      el("p", { text: `The server has revision ${server.revision}${server.updated_by ? `, saved by ${server.updated_by}` : ""}`
+        + `${when ? ` (${when})` : ""}${signed ? ", signed" : ""}. Your changes are kept on this tablet `
+        + "until you choose. Keep everything of yours, take everything from the server, or choose field by field." }),
+      el("div", { class: "button-row" },
+        el("button", { type: "button", class: "btn btn-primary", "data-choose": "mine", text: "Keep mine (all fields)" }),
+        el("button", { type: "button", class: "btn", "data-choose": "server", text: "Take the server's (all fields)" })),
+      rows.length
+        ? el("div", { class: "conflict-fields" }, el("h3", { text: `${rows.length} field${rows.length === 1 ? "" : "s"} differ` }), ...fields)
+        : el("p", { text: "The two versions hold the same data." }),
+      reasonBlock,
+      el("div", { class: "button-row" },
+        el("button", { type: "button", class: "btn btn-primary", id: "conflict-apply", text: "Apply my choices" }),
+        el("button", { type: "button", class: "btn btn-quiet", id: "conflict-later", text: "Decide later" })));
+
+    const finish = (result) => {
+      closeOpen = null;
+      if (dialog.open) dialog.close();
+      dialog.remove();
+      resolve(result);
+    };
+    const choose = (data) => {
+      // Keeping anything of mine on a signed handoff is an amendment: the server needs a reason.
+      const reason = reasonInput.value.trim();
+      if (signed && !sameData(data, server.data) && !reason) {
+        reasonError.textContent = "Write a reason for the change first.";
+        reasonInput.setAttribute("aria-invalid", "true");
+        reasonInput.setAttribute("aria-describedby", "conflict-reason-error");
+        reasonInput.focus();
+        return;
+      }
+      finish({ data, reason: reason || null });
+    };
+
+    dialog.addEventListener("click", (event) => {
+      const button = event.target.closest("button");
+      if (!button) return;
+      if (button.dataset.choose === "mine") choose(structuredClone(mine ?? {}));
+      else if (button.dataset.choose === "server") choose(structuredClone(server.data ?? {}));
+      else if (button.id === "conflict-apply") {
+        const minePaths = fields.filter((f) => f.querySelector('input[value="mine"]').checked).map((f) => f.dataset.path);
+        choose(merge(server.data, mine, minePaths));
+      } else if (button.id === "conflict-later") finish(null);
+    });
+    // Escape means "later", never a silent choice.
+    dialog.addEventListener("cancel", (event) => {
+      event.preventDefault();
+      finish(null);
+    });
+
+    closeOpen = () => finish(null);
+    document.body.append(dialog);
+    dialog.showModal();
+    dialog.querySelector('[data-choose="mine"]').focus();
+  });
+}

@@ -1,0 +1,259 @@
+// THE FORM, drawn entirely from a checklist definition. Every input carries name and data-path (its
+// dotted path in the handoff's data); the form edits `data` in place and calls onChange(path).
+import { h, clear } from './dom.js';
+import { getIn, setIn, specAt } from './paths.js';
+
+const INITIAL = { group: () => ({}), list: () => [], multichoice: () => [], boolean: () => false };
+const idOf = (prefix, path) => `${prefix}-${path}`;
+const FOCUSABLE = 'input, textarea, select, button[data-value], button[data-add]';
+
+export function createForm(def, data, { onChange = () => {}, t = (s) => s } = {}) {
+  let undo = null; // the last removed list row, for one-tap undo
+
+  const help = (spec, path) => spec.help && h('p', { class: 'hint', id: idOf('h', path) }, spec.help);
+  const marks = (spec, required) => [
+    required && h('span', { class: 'req' }, ` (${t('required')})`),
+    spec.audience === 'clinician' && h('span', { class: 'badge' }, t('Clinician only')),
+  ];
+
+  function leaf(spec, path, value, required) {
+    const id = idOf('f', path);
+    const common = {
+      id, name: path, data: { path, type: spec.type },
+      'aria-describedby': spec.help ? idOf('h', path) : null,
+    };
+    const text = typeof value === 'string' ? value : value == null ? '' : JSON.stringify(value);
+    let input;
+    if (spec.type === 'longtext') input = h('textarea', { ...common, rows: 4, value: text });
+    else if (spec.type === 'date' || spec.type === 'datetime') {
+      input = h('input', { ...common, type: spec.type === 'date' ? 'date' : 'datetime-local', value: text });
+      if (text && input.value === '') input.type = 'text'; // a value the picker cannot show stays editable
+    } else {
+      input = h('input', {
+        ...common, type: 'text', value: text, autocomplete: 'off',
+        placeholder: spec.type === 'datetime_or_text' ? t('e.g. 2026-11-27T10:30 or within 7 days') : null,
+      });
+    }
+    return h('div', { class: `field field-${spec.type}`, data: { field: path } },
+      h('label', { for: id }, spec.label, marks(spec, required)), help(spec, path), input);
+  }
+
+  function choices(spec, path, value, required) {
+    const multi = spec.type === 'multichoice';
+    const picked = multi ? (Array.isArray(value) ? value : []) : [value];
+    return h('div', { class: `field field-choice${multi ? ' multi' : ''}`, role: 'group', 'aria-labelledby': idOf('l', path), data: { field: path } },
+      h('span', { class: 'field-label', id: idOf('l', path) }, spec.label, marks(spec, required),
+        multi && h('span', { class: 'muted' }, ` ${t('(pick all that apply)')}`)),
+      help(spec, path),
+      h('div', { class: 'choice-group' }, spec.choices.map((c) => h('button', {
+        type: 'button', class: 'choice', name: path, data: { path, value: c.value },
+        'aria-pressed': String(picked.includes(c.value)), 'aria-describedby': spec.help ? idOf('h', path) : null,
+      }, c.label))));
+  }
+
+  function checkbox(spec, path, value, required) {
+    return h('div', { class: 'field field-boolean', data: { field: path } },
+      h('label', { class: 'checkbox-row' },
+        h('input', {
+          type: 'checkbox', id: idOf('f', path), name: path, data: { path, type: 'boolean' }, checked: value === true,
+          'aria-describedby': spec.help ? idOf('h', path) : null,
+        }),
+        h('span', {}, spec.label, marks(spec, required))),
+      help(spec, path));
+  }
+
+  function group(spec, path, value, required, legendHidden, itemOf) {
+    const kids = spec.fields.map((f) => field(f, `${path}.${f.key}`, value?.[f.key], !!f.required));
+    return h('fieldset', { class: itemOf ? 'group item' : 'group', data: { field: path, hidden: legendHidden ? '1' : null } },
+      h('legend', { class: legendHidden ? 'visually-hidden' : null }, spec.label, marks(spec, false)),
+      help(spec, path), kids, itemOf);
+  }
+
+  function list(spec, path, value, required, legendHidden) {
+    const rows = Array.isArray(value) ? value : [];
+    const item = spec.item;
+    const max = spec.max_items ?? 100;
+    const row = (v, i) => {
+      const p = `${path}.${i}`;
+      const name = `${item.label} ${i + 1}`;
+      const remove = h('button', { type: 'button', class: 'btn btn-danger remove', data: { remove: p }, 'aria-label': `${t('Remove')} ${name}` }, t('Remove'));
+      const actions = h('div', { class: 'row-actions' }, remove);
+      if (item.type === 'group') return h('li', { class: 'repeat-row' }, group({ ...item, label: name }, p, v, false, false, actions));
+      return h('li', { class: 'repeat-row' }, field({ ...item, label: name }, p, v, false), actions);
+    };
+    const fs = h('fieldset', { class: 'repeat', data: { field: path, hidden: legendHidden ? '1' : null } },
+      h('legend', { class: legendHidden ? 'visually-hidden' : null }, spec.label, marks(spec, required)),
+      help(spec, path),
+      rows.length ? h('ol', { class: 'repeat-rows' }, rows.map(row)) : h('p', { class: 'muted empty' }, t('None yet.')),
+      undo?.path === path && h('p', { class: 'undo' }, `${undo.name} ${t('removed.')} `,
+        h('button', { type: 'button', class: 'link-button', data: { undo: path } }, t('Undo'))),
+      h('button', { type: 'button', class: 'btn add', data: { add: path }, disabled: rows.length >= max }, `+ ${t('Add')} ${item.label.toLowerCase()}`),
+      rows.length >= max && h('p', { class: 'hint' }, `${t('At most')} ${max}.`));
+    return fs;
+  }
+
+  function field(spec, path, value, required, legendHidden = false) {
+    switch (spec.type) {
+      case 'group': return group(spec, path, value, required, legendHidden);
+      case 'list': return list(spec, path, value, required, legendHidden);
+      case 'choice': case 'multichoice': return choices(spec, path, value, required);
+      case 'boolean': return checkbox(spec, path, value, required);
+      default: return leaf(spec, path, value, required);
+    }
+  }
+
+  const sections = def.sections.map((s) => {
+    const only = s.fields.length === 1;
+    return h('details', { class: 'form-section', open: true, id: idOf('sec', s.key), data: { section: s.key } },
+      h('summary', {}, h('span', { class: 'section-title' }, s.title), ' ', h('span', { class: 'section-progress' })),
+      s.help && h('p', { class: 'hint' }, s.help),
+      s.fields.map((f) => field(f, f.key, data[f.key], !!f.required, only && f.label.length > 0)));
+  });
+  const el = h('form', { class: 'handoff-form', id: 'handoff-form', novalidate: true, onsubmit: (e) => e.preventDefault() }, sections);
+
+  const container = (path) => {
+    for (let p = path; ; p = p.includes('.') ? p.slice(0, p.lastIndexOf('.')) : '') {
+      const found = el.querySelector(`[data-field="${CSS.escape(p)}"]`);
+      if (found || !p) return found;
+    }
+  };
+
+  function redraw(path) {
+    const old = container(path);
+    const spec = specAt(def, path);
+    const parent = path.includes('.') ? specAt(def, path.slice(0, path.lastIndexOf('.'))) : null;
+    const required = parent?.type === 'list' ? false : !!spec.required;
+    old.replaceWith(field(spec, path, getIn(data, path), required, old.dataset.hidden === '1'));
+    refreshErrors();
+  }
+
+  el.addEventListener('input', (e) => {
+    const input = e.target.closest('[data-path]');
+    if (!input || input.tagName === 'BUTTON') return;
+    const v = input.type === 'checkbox' ? input.checked : input.value === '' ? undefined : input.value;
+    setIn(data, input.dataset.path, v);
+    onChange(input.dataset.path);
+  });
+
+  el.addEventListener('click', (e) => {
+    const b = e.target.closest('button');
+    if (!b) return;
+    const { path, value, add, remove, undo: undoPath } = b.dataset;
+    if (value !== undefined && path) {
+      const spec = specAt(def, path);
+      const on = b.getAttribute('aria-pressed') !== 'true';
+      let next;
+      if (spec.type === 'multichoice') {
+        const cur = getIn(data, path);
+        const had = Array.isArray(cur) ? cur : [];
+        next = spec.choices.map((c) => c.value).filter((x) => (x === value ? on : had.includes(x)));
+        if (!next.length) next = undefined;
+      } else next = on ? value : undefined;
+      setIn(data, path, next);
+      for (const other of b.parentNode.children) {
+        other.setAttribute('aria-pressed', String(spec.type === 'multichoice' ? (next || []).includes(other.dataset.value) : other.dataset.value === next));
+      }
+      onChange(path);
+    } else if (add) {
+      const spec = specAt(def, add);
+      let rows = getIn(data, add);
+      if (!Array.isArray(rows)) { rows = []; setIn(data, add, rows); }
+      rows.push((INITIAL[spec.item.type] || (() => ''))());
+      undo = null;
+      redraw(add);
+      container(`${add}.${rows.length - 1}`)?.querySelector(FOCUSABLE)?.focus();
+      onChange(add);
+    } else if (remove) {
+      const listPath = remove.slice(0, remove.lastIndexOf('.'));
+      const index = +remove.slice(remove.lastIndexOf('.') + 1);
+      const rows = getIn(data, listPath);
+      const [gone] = rows.splice(index, 1);
+      undo = { path: listPath, index, value: gone, name: `${specAt(def, listPath).item.label} ${index + 1}` };
+      redraw(listPath);
+      const fs = container(listPath);
+      (fs.querySelector(`[data-undo]`) || fs.querySelector('[data-add]')).focus();
+      onChange(listPath);
+    } else if (undoPath && undo?.path === undoPath) {
+      const rows = getIn(data, undoPath) || [];
+      if (!Array.isArray(getIn(data, undoPath))) setIn(data, undoPath, rows);
+      rows.splice(Math.min(undo.index, rows.length), 0, undo.value);
+      const at = `${undoPath}.${Math.min(undo.index, rows.length - 1)}`;
+      undo = null;
+      redraw(undoPath);
+      container(at)?.querySelector(FOCUSABLE)?.focus();
+      onChange(undoPath);
+    }
+  });
+
+  // --- errors and progress -------------------------------------------------------------------
+  let shown = [];
+  function showErrors(errors) {
+    shown = errors;
+    refreshErrors();
+  }
+  function refreshErrors() {
+    for (const n of el.querySelectorAll('.field-error')) n.remove();
+    for (const n of el.querySelectorAll('[aria-invalid]')) {
+      n.removeAttribute('aria-invalid');
+      const ids = (n.getAttribute('aria-describedby') || '').split(' ').filter((x) => x && !x.startsWith('e-'));
+      if (ids.length) n.setAttribute('aria-describedby', ids.join(' ')); else n.removeAttribute('aria-describedby');
+    }
+    const by = new Map();
+    for (const e of shown) {
+      const c = container(e.path);
+      if (!c) continue;
+      if (!by.has(c)) by.set(c, []);
+      if (!by.get(c).includes(e.message)) by.get(c).push(e.message);
+    }
+    for (const [c, messages] of by) {
+      const path = c.dataset.field;
+      const id = idOf('e', path);
+      const node = h('p', { class: 'field-error', id, data: { path } }, messages.map((m) => h('span', {}, m)));
+      if (c.tagName === 'FIELDSET') (c.querySelector(':scope > .help') || c.querySelector(':scope > legend')).after(node);
+      else c.append(node);
+      const targets = c.tagName === 'FIELDSET' ? [] : c.querySelectorAll('[data-path]');
+      for (const n of targets) {
+        n.setAttribute('aria-invalid', 'true');
+        n.setAttribute('aria-describedby', [n.getAttribute('aria-describedby'), id].filter(Boolean).join(' '));
+      }
+    }
+  }
+
+  /** Per section: [filled, required] counts, given the final-validation errors. */
+  function showProgress(finalErrors) {
+    const bad = new Set(finalErrors.map((e) => e.path));
+    for (const s of def.sections) {
+      const req = [];
+      for (const f of s.fields) requiredPaths(f, f.key, data[f.key], false, req);
+      const done = req.filter((p) => !bad.has(p)).length;
+      const keys = new Set(s.fields.map((f) => f.key));
+      const errs = finalErrors.filter((e) => keys.has(e.path.split('.')[0])).length;
+      const node = el.querySelector(`#${CSS.escape(idOf('sec', s.key))} .section-progress`);
+      const other = Math.max(0, errs - (req.length - done)); // wrong values and broken rules, not just empty
+      clear(node, !errs ? t(req.length ? 'Complete' : 'Optional')
+        : `${req.length ? `${done} ${t('of')} ${req.length} ${t('required')}` : ''}${req.length && other ? ' · ' : ''}${other ? `${other} ${t('to fix')}` : ''}`);
+      node.dataset.state = errs ? 'todo' : 'done';
+    }
+  }
+
+  /** Scroll to and focus the input for a data path (opening its section). */
+  function focusPath(path) {
+    const c = container(path) || container(path.split('.')[0]);
+    if (!c) return;
+    for (let d = c.closest('details'); d; d = d.parentElement?.closest('details')) d.open = true;
+    const target = el.querySelector(`#${CSS.escape(idOf('f', path))}`) || (c.matches(FOCUSABLE) ? c : c.querySelector(FOCUSABLE));
+    (target || c).scrollIntoView({ block: 'center' });
+    target?.focus({ preventScroll: true });
+  }
+
+  return { el, showErrors, showProgress, focusPath, data };
+}
+
+function requiredPaths(spec, path, value, isItem, out) {
+  if (spec.type === 'group') {
+    for (const f of spec.fields) requiredPaths(f, `${path}.${f.key}`, value?.[f.key], false, out);
+  } else {
+    if (spec.required && !isItem) out.push(path);
+    if (spec.type === 'list' && Array.isArray(value)) value.forEach((v, i) => requiredPaths(spec.item, `${path}.${i}`, v, true, out));
+  }
+}

@@ -1,0 +1,105 @@
+// Signed handoffs waiting for my acknowledgement; open one, read the summary, give my synthesis.
+import { h, clear } from '../form/dom.js';
+import { renderReadOnly } from '../form/readonly.js';
+import { cached, checklist, patientById, patientName, heading, when, checklistName, errorBox, errorsByPath, problem, isOffline } from './common.js';
+
+// What a receiver reads first, per checklist (other checklists: everything).
+const SUMMARY = {
+  ipass: ['illness_severity', 'code_status', 'allergies', 'no_known_allergies', 'patient_summary', 'action_list', 'situation_awareness'],
+  discharge: ['encounter', 'diagnoses', 'allergies', 'no_known_allergies', 'medications', 'pending_results', 'follow_up', 'warning_signs'],
+};
+
+export async function render(container, ctx, params) {
+  const t = ctx.t;
+  const openId = +(params.query?.get('open') || 0);
+  const status = h('p', { class: 'list-status', role: 'status' });
+  const list = h('ul', { class: 'list inbox-list', 'aria-label': t('Waiting for you') });
+  const detail = h('section', { class: 'panel inbox-detail', id: 'inbox-detail', 'aria-labelledby': 'inbox-detail-title' });
+  clear(container, h('div', { class: 'screen' }, heading(t('Inbox')),
+    h('p', { class: 'hint' }, t('Signed handoffs waiting for your acknowledgement.')),
+    h('div', { class: `inbox-layout${openId ? ' has-detail' : ''}` }, h('div', {}, status, list), openId ? detail : null)));
+
+  let items = [];
+  try {
+    const res = await cached(ctx, 'inbox', '/handoffs?status=final&awaiting_acknowledgement=true&per_page=200');
+    items = res.value;
+    if (res.offline) status.textContent = t('Offline: the list as it was last seen on this tablet.');
+  } catch (e) {
+    status.textContent = problem(e, t);
+  }
+  const patients = new Map(await Promise.all([...new Set(items.map((x) => x.patient_id))]
+    .map(async (id) => [id, await patientById(ctx, id).catch(() => null)])));
+  clear(list, items.length ? items.map((x) => h('li', {}, h('a', {
+    class: `list-row inbox-row${x.id === openId ? ' current' : ''}`, href: `#/inbox?open=${x.id}`, data: { handoffId: x.id },
+    'aria-current': x.id === openId ? 'true' : null,
+  },
+  h('span', { class: 'row-main' }, h('strong', {}, patientName(patients.get(x.patient_id)) || `${t('Patient')} ${x.patient_id}`),
+    ' ', h('span', { class: 'badge' }, checklistName(x.checklist, t))),
+  h('span', { class: 'row-meta' },
+    x.checklist?.key === 'ipass' && x.data?.illness_severity ? h('span', { class: `severity severity-${x.data.illness_severity}` }, severity(x.data.illness_severity, t)) : null,
+    h('span', {}, `${t('Signed by')} ${x.finalized_by || x.updated_by} ${when(x.finalized_at || x.updated_at)}`)))))
+    : h('li', { class: 'muted empty' }, t('Nothing is waiting for you.')));
+
+  if (openId) await showDetail(openId);
+
+  async function showDetail(id) {
+    let x;
+    try {
+      x = (await cached(ctx, `handoff:${id}`, `/handoffs/${id}`)).value;
+    } catch (e) {
+      clear(detail, h('h2', { id: 'inbox-detail-title' }, t('Handoff')), errorBox(e, t));
+      return;
+    }
+    const def = await checklist(ctx, x.checklist.key, x.checklist.version).catch(() => null);
+    const patient = patients.get(x.patient_id) || await patientById(ctx, x.patient_id).catch(() => null);
+    const keys = SUMMARY[x.checklist.key];
+    const brief = def && {
+      ...def,
+      sections: def.sections.map((s) => ({ ...s, fields: s.fields.filter((f) => !keys || keys.includes(f.key)) })).filter((s) => s.fields.length),
+    };
+    const box = h('textarea', { id: 'synthesis', name: 'synthesis', rows: 5, maxlength: 4000, required: true, 'aria-describedby': 'synthesis-help' });
+    const ack = h('button', { type: 'button', class: 'btn btn-primary', id: 'acknowledge' }, t('Acknowledge'));
+    const err = h('p', { class: 'form-error', role: 'alert', id: 'synthesis-error' });
+    clear(detail,
+      h('h2', { id: 'inbox-detail-title' }, `${checklistName(x.checklist, t)}${patient ? ` · ${patientName(patient)}` : ''}`),
+      h('p', { class: 'meta' }, `${t('Revision')} ${x.revision}, ${t('signed by')} ${x.finalized_by || ''} ${when(x.finalized_at)}`),
+      brief ? renderReadOnly(brief, x.data || {}, { t }) : null,
+      h('p', {}, h('a', { href: `#/handoffs/${x.id}` }, t('Open the full handoff')), ' · ',
+        h('a', { href: `#/handoffs/${x.id}/documents` }, t('Documents'))),
+      h('div', { class: 'field' },
+        h('label', { for: 'synthesis' }, t('Your synthesis'), h('span', { class: 'req' }, ` (${t('required')})`)),
+        h('p', { class: 'hint', id: 'synthesis-help' }, t('Say back, in your own words, what you are taking over and what you will do.')),
+        box, err),
+      h('div', { class: 'button-row' }, ack));
+    ack.addEventListener('click', async () => {
+      const synthesis = box.value.trim();
+      box.removeAttribute('aria-invalid');
+      err.textContent = '';
+      if (!synthesis) {
+        box.setAttribute('aria-invalid', 'true');
+        err.textContent = t('Write your synthesis first.');
+        box.focus();
+        return;
+      }
+      ack.disabled = true;
+      try {
+        const res = await ctx.api.send('POST', `/handoffs/${x.id}/acknowledge`, { revision: x.revision, synthesis }, { idempotencyKey: crypto.randomUUID() });
+        if (!res.ok) {
+          const by = errorsByPath(res.body);
+          err.textContent = [res.body?.message, ...(by.synthesis || []), ...(by.revision || [])].filter(Boolean).join(' ') || problem(res, t);
+          box.setAttribute('aria-invalid', 'true');
+          return;
+        }
+        ctx.store.cachePut('inbox', items.filter((i) => i.id !== x.id)).catch(() => {});
+        ctx.toast(t('Acknowledged. Thank you.'));
+        ctx.navigate('#/inbox');
+      } catch (e) {
+        err.textContent = isOffline(e) ? t('Offline: acknowledging needs the network. Your text stays here; try again when connected.') : problem(e, t);
+      } finally {
+        ack.disabled = false;
+      }
+    });
+  }
+}
+
+const severity = (v, t) => t({ stable: 'Stable', watcher: 'Watcher', unstable: 'Unstable' }[v] || v);

@@ -1,0 +1,90 @@
+// Register a patient. Online, the server's answer (409 duplicate MRN, 422) shows next to the fields;
+// offline, the patient is queued and can get drafts at once.
+import { h, clear } from '../form/dom.js';
+import { heading, rememberPatient, errorsByPath, problem } from './common.js';
+
+const FIELDS = [
+  ['mrn', 'patient-mrn', 'MRN', { autocomplete: 'off', spellcheck: 'false', maxlength: 64 }],
+  ['given_name', 'patient-given', 'Given name', { autocomplete: 'off', maxlength: 100 }],
+  ['family_name', 'patient-family', 'Family name', { autocomplete: 'off', maxlength: 100 }],
+  ['birth_date', 'patient-birth', 'Birth date', { type: 'date', min: '1880-01-01' }],
+];
+
+export async function render(container, ctx) {
+  const t = ctx.t;
+  const today = new Date().toISOString().slice(0, 10);
+  const row = ([key, id, label, attrs]) => h('div', { class: 'field', data: { field: key } },
+    h('label', { for: id }, t(label), h('span', { class: 'req' }, ` (${t('required')})`)),
+    h('input', { type: 'text', id, name: key, required: true, ...attrs, max: key === 'birth_date' ? today : null }));
+  const language = h('div', { class: 'field', data: { field: 'preferred_language' } },
+    h('label', { for: 'patient-language' }, t('Preferred language')),
+    h('select', { id: 'patient-language', name: 'preferred_language' },
+      h('option', { value: 'en' }, 'English'), h('option', { value: 'es' }, 'Español')),
+    h('p', { class: 'hint', id: 'patient-language-help' }, t('The patient summary is written in this language.')));
+  const save = h('button', { type: 'submit', class: 'btn btn-primary', id: 'patient-save' }, t('Add patient'));
+  const formError = h('p', { class: 'form-error', role: 'alert', id: 'patient-form-error' });
+  const form = h('form', { id: 'patient-form', novalidate: true, class: 'narrow' },
+    FIELDS.map(row), language, formError,
+    h('div', { class: 'button-row' }, save, h('a', { class: 'btn', href: '#/patients' }, t('Cancel'))));
+  form.querySelector('#patient-language').setAttribute('aria-describedby', 'patient-language-help');
+  clear(container, h('div', { class: 'screen' }, heading(t('Add patient')), form));
+
+  function showErrors(byPath) {
+    for (const n of form.querySelectorAll('.field-error')) n.remove();
+    for (const n of form.querySelectorAll('[aria-invalid]')) { n.removeAttribute('aria-invalid'); n.removeAttribute('aria-describedby'); }
+    form.querySelector('#patient-language').setAttribute('aria-describedby', 'patient-language-help');
+    let first = null;
+    for (const [path, messages] of Object.entries(byPath)) {
+      const box = form.querySelector(`[data-field="${CSS.escape(path)}"]`);
+      if (!box) continue;
+      const input = box.querySelector('input, select');
+      const id = `${input.id}-error`;
+      box.append(h('p', { class: 'field-error', id, data: { path } }, messages.join(' ')));
+      input.setAttribute('aria-invalid', 'true');
+      input.setAttribute('aria-describedby', [input.getAttribute('aria-describedby'), id].filter(Boolean).join(' '));
+      first ||= input;
+    }
+    const other = Object.entries(byPath).filter(([p]) => !form.querySelector(`[data-field="${CSS.escape(p)}"]`)).flatMap(([, m]) => m);
+    formError.textContent = other.join(' ');
+    return first;
+  }
+
+  function check(body) {
+    const out = {};
+    for (const [key, , label] of FIELDS) if (!body[key].trim()) out[key] = [`${t(label)}: ${t('fill this in.')}`];
+    if (body.birth_date && !out.birth_date) {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(body.birth_date)) out.birth_date = [t('Use a date like 1947-03-12.')];
+      else if (body.birth_date > today) out.birth_date = [t('Birth date cannot be in the future.')];
+      else if (body.birth_date < '1880-01-01') out.birth_date = [t('Birth date is too far in the past.')];
+    }
+    return out;
+  }
+
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const body = Object.fromEntries(['mrn', 'given_name', 'family_name', 'birth_date', 'preferred_language']
+      .map((k) => [k, form.elements[k].value.trim()]));
+    const local = check(body);
+    if (Object.keys(local).length) { showErrors(local).focus(); return; }
+    showErrors({});
+    save.disabled = true;
+    try {
+      const p = await ctx.sync.createPatient(body);
+      if (p.id != null) {
+        await rememberPatient(ctx, p);
+        ctx.toast(t('Patient added.'));
+        ctx.navigate(`#/patients/${p.id}`);
+      } else {
+        ctx.toast(t('Offline: the patient is kept on this tablet and added when the network returns.'));
+        ctx.navigate(`#/patients/${p.localId}`);
+      }
+    } catch (err) {
+      const byPath = errorsByPath(err.body);
+      if (!Object.keys(byPath).length) byPath[''] = [problem(err, t)];
+      else if (err.status === 409 && err.body?.message) byPath.mrn = [err.body.message];
+      (showErrors(byPath) || save).focus();
+    } finally {
+      save.disabled = false;
+    }
+  });
+}

@@ -1,0 +1,92 @@
+// The patients I am working with: drafts on this tablet and recently opened first, then the server's list; search.
+import { h, clear, debounce } from '../form/dom.js';
+import { cached, checklist, patientName, heading, problem, isOffline, statusBadge } from './common.js';
+
+let prefetched = false;
+
+/** Keep every checklist definition on the tablet, so handoffs can be started offline. */
+async function prefetchChecklists(ctx) {
+  if (prefetched) return;
+  try {
+    const list = await ctx.api.get('/checklists');
+    await Promise.all(list.map((c) => checklist(ctx, c.key)));
+    prefetched = true;
+  } catch { /* offline: try again next time */ }
+}
+
+export async function render(container, ctx) {
+  const t = ctx.t;
+  prefetchChecklists(ctx);
+  const search = h('input', {
+    type: 'search', id: 'patient-search', name: 'q', autocomplete: 'off', spellcheck: 'false',
+    'aria-describedby': 'patient-search-help',
+  });
+  const status = h('p', { class: 'list-status', role: 'status' });
+  const list = h('ul', { class: 'list patient-list', 'aria-label': t('Patients') });
+  clear(container, h('div', { class: 'screen' },
+    h('div', { class: 'page-header' }, heading(t('Patients')),
+      h('a', { class: 'btn btn-primary', id: 'add-patient', href: '#/patients/new' }, `+ ${t('Add patient')}`)),
+    h('div', { class: 'field patient-search' },
+      h('label', { for: 'patient-search' }, t('Find a patient')),
+      h('p', { class: 'hint', id: 'patient-search-help' }, t('Name or MRN.')),
+      search),
+    status, list));
+
+  const [drafts, recent] = await Promise.all([
+    ctx.store.listDrafts().catch(() => []),
+    ctx.store.cacheGet('recent-patients').catch(() => null),
+  ]);
+  const open = new Map(); // patient id -> open drafts on this tablet
+  const pidOf = (d) => (d.patientId != null ? +d.patientId : d.patientLocalId);
+  for (const d of drafts) if (d.status !== 'final') open.set(pidOf(d), (open.get(pidOf(d)) || 0) + 1);
+  // Patients added offline, not on the server yet: they come first, under their local id.
+  const waiting = (ctx.sync.pendingPatients?.() || []).map((p) => ({ ...p, id: p.localId, pending: true }));
+  const draftFirst = [...new Set(drafts.map(pidOf))]; // newest draft first
+  const known = new Map((recent || []).map((p) => [p.id, p]));
+  for (const id of draftFirst) {
+    if (!known.has(id)) {
+      const p = await ctx.store.cacheGet(`patient:${id}`).catch(() => null);
+      if (p) known.set(id, p);
+    }
+  }
+
+  const row = (p) => {
+    const n = open.get(p.id) || 0;
+    return h('li', {}, h('a', { class: 'list-row patient-row', href: `#/patients/${p.id}`, data: { patientId: p.id } },
+      h('span', { class: 'row-main' }, h('strong', { class: 'name' }, patientName(p))),
+      h('span', { class: 'row-meta' },
+        h('span', {}, `${t('MRN')} ${p.mrn}`),
+        h('span', {}, `${t('Born')} ${p.birth_date}`),
+        p.pending ? statusBadge('local', t) : null,
+        n ? h('span', { class: 'badge drafts' }, `${n} ${t(n === 1 ? 'open draft' : 'open drafts')}`) : null)));
+  };
+
+  let seq = 0;
+  async function show(q) {
+    const mine = ++seq;
+    const needle = q.trim().toLowerCase();
+    const matches = (p) => !needle || `${p.given_name} ${p.family_name} ${p.family_name}, ${p.given_name} ${p.mrn}`.toLowerCase().includes(needle);
+    const local = [...waiting, ...draftFirst.map((id) => known.get(id)).filter(Boolean), ...(recent || [])].filter(matches);
+    let server = [];
+    let note = '';
+    status.setAttribute('aria-busy', 'true');
+    try {
+      const res = await cached(ctx, `patients:${needle}`, `/patients${needle ? `?q=${encodeURIComponent(q.trim())}` : ''}`);
+      server = res.value;
+      if (res.offline) note = t('Offline: showing the list as it was last seen on this tablet.');
+    } catch (e) {
+      note = isOffline(e) ? t('Offline: only patients already on this tablet are shown.') : problem(e, t);
+    }
+    if (mine !== seq) return;
+    const seen = new Set();
+    const all = [...local, ...server].filter((p) => !seen.has(p.id) && seen.add(p.id));
+    clear(list, all.map(row));
+    status.removeAttribute('aria-busy');
+    clear(status, all.length ? '' : needle ? t('No patient matches.') : t('No patients yet.'), note ? ` ${note}` : '');
+  }
+
+  const later = debounce(() => show(search.value), 250);
+  search.addEventListener('input', later);
+  search.addEventListener('keydown', (e) => { if (e.key === 'Enter') { later.cancel(); show(search.value); } });
+  await show('');
+}

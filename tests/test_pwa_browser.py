@@ -1,0 +1,306 @@
+"""The tablet app in real headless Chromium (Debian's package, driven by Playwright).
+
+A gunicorn server runs on the suite's database; each test signs in as a nurse the suite
+created. Screenshots at 1024x768 land in tests/artifacts/screenshots/ for a developer to look at.
+"""
+
+import copy
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PASSWORD, load_scenario
+from tests.servers import gunicorn
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).parent / "artifacts" / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                 "--disable-background-networking", "--disable-component-update"]
+TIMEOUT_MS = 15_000
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                       reason="Debian chromium is not installed here (.ci/run installs it)"),
+]
+
+# A discharge complete enough to sign, entered the way a nurse would.
+MINIMAL_DISCHARGE = {
+    "encounter": {"admitted_on": "2026-11-18", "discharged_on": "2026-11-23", "attending": "Dr. Priya Raman",
+                  "destination": "home"},
+    "diagnoses": {"principal": {"clinical": "CAP", "plain": "A lung infection"}},
+    "hospital_course": "IV ceftriaxone then PO cefpodoxime; afebrile 48 h.",
+    "medications": [{"name": "Cefpodoxime", "dose": "200 mg", "frequency": "BID", "status": "new"}],
+    "warning_signs": [{"sign": "Fever over 101 F", "action": "call_clinic"}],
+    "teach_back": [{"topic": "medications", "result": "confirmed"}],
+    "checklist": {item: {"state": "done"} for item in (
+        "med_reconciliation", "prescriptions_ready", "follow_up_booked", "pending_results_owned",
+        "teach_back_done", "summary_sent_to_receiver", "equipment_arranged", "transport_arranged")},
+    "contacts": [{"role": "Clinic", "phone": "555-0100"}],
+}
+
+
+@pytest.fixture(scope="session")
+def live_server(database_url, tmp_path_factory):
+    log_path = tmp_path_factory.mktemp("pwa") / "gunicorn.log"
+    with gunicorn(database_url, log_path) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def tablet(browser, live_server):
+    """A fresh browser profile the size of a landscape tablet; returns a function making pages."""
+    contexts = []
+
+    def open_tablet():
+        context = browser.new_context(viewport={"width": 1024, "height": 768}, base_url=live_server)
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context, context.new_page()
+
+    yield open_tablet
+    for context in contexts:
+        context.close()
+
+
+def shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def sign_in(page, username: str, password: str = PASSWORD) -> None:
+    page.goto("/")
+    page.fill("#login-username", username)
+    page.fill("#login-password", password)
+    page.click("#login-submit")
+    page.wait_for_selector("#nav-patients")
+
+
+def wait_until_synced(page) -> None:
+    page.wait_for_selector('#sync-status[data-state="saved"][data-pending="0"]')
+
+
+def fill_form(page, data: dict, prefix: str = "") -> None:
+    """Enter `data` into the definition-driven form, adding list rows as needed."""
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            fill_form(page, value, f"{path}.")
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            for index, item in enumerate(value):
+                if page.locator(f'[data-path^="{path}.{index}."]').count() == 0:
+                    page.click(f'button[data-add="{path}"]')
+                fill_form(page, item, f"{path}.{index}.")
+        elif isinstance(value, list):
+            for choice in value:
+                page.click(f'button[data-path="{path}"][data-value="{choice}"]')
+        elif isinstance(value, bool):
+            page.click(f'button[data-path="{path}"][data-value="{str(value).lower()}"]')
+        else:
+            button = page.locator(f'button[data-path="{path}"][data-value="{value}"]')
+            if button.count():
+                button.click()
+            else:
+                page.fill(f'[data-path="{path}"]:is(input, textarea, select)', str(value))
+
+
+def indexeddb_dump(page) -> str:
+    """Every IndexedDB database, store and record on this origin, as raw as the browser holds it."""
+    return page.evaluate("""async () => {
+        const out = [];
+        for (const info of await indexedDB.databases()) {
+            const db = await new Promise((ok, fail) => {
+                const r = indexedDB.open(info.name); r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error);
+            });
+            for (const name of db.objectStoreNames) {
+                const rows = await new Promise((ok, fail) => {
+                    const r = db.transaction(name).objectStore(name).getAll();
+                    r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error);
+                });
+                const keys = await new Promise((ok) => {
+                    const r = db.transaction(name).objectStore(name).getAllKeys(); r.onsuccess = () => ok(r.result);
+                });
+                out.push({db: info.name, store: name, keys: keys.map(String), rows: rows.map((v) => {
+                    try { return JSON.stringify(v, (k, x) => x instanceof ArrayBuffer || ArrayBuffer.isView(x)
+                        ? Array.from(new Uint8Array(x.buffer || x)).join(",") : x); } catch (e) { return String(v); }
+                })});
+            }
+            db.close();
+        }
+        return JSON.stringify(out);
+    }""")
+
+
+def start_discharge_for_new_patient(page, family_name: str) -> None:
+    page.click("#nav-patients")
+    page.click("#add-patient")
+    page.fill("#patient-mrn", f"PWA-{family_name}")
+    page.fill("#patient-given", "Rosa")
+    page.fill("#patient-family", family_name)
+    page.fill("#patient-birth", "1950-05-17")
+    page.click("#patient-save")
+    page.wait_for_selector("#start-discharge")
+    page.click("#start-discharge")
+    page.wait_for_selector('[data-path="encounter.admitted_on"]')
+
+
+def test_shell_stays_under_150_kb_gzipped(app):
+    from handoff.pwa.routes import shell_manifest
+
+    static = Path(app.static_folder)
+    _, urls = shell_manifest(app.static_folder, app.template_folder)
+    total = 0
+    for url in urls:
+        if url.startswith("/static/"):
+            total += len(gzip.compress((static / url.removeprefix("/static/")).read_bytes()))
+    total += len(gzip.compress((Path(app.template_folder) / "pwa" / "shell.html").read_bytes()))
+    assert total < 150 * 1024, f"{total / 1024:.1f} KB"
+
+
+def test_fill_a_discharge_end_to_end_and_sign(tablet, make_user, admin):
+    nurse = make_user("nurse", "ana")
+    context, page = tablet()
+    sign_in(page, "ana")
+    shot(page, "01-patients")
+    start_discharge_for_new_patient(page, "Endtoend")
+    fill_form(page, MINIMAL_DISCHARGE)
+    shot(page, "02-discharge-form")
+    page.click("#save")
+    wait_until_synced(page)
+    page.wait_for_selector("#finalize:enabled")
+    page.click("#finalize")
+    wait_until_synced(page)
+    handoffs = nurse.get("/api/v1/handoffs?checklist=discharge").get_json()
+    assert len(handoffs) == 1
+    handoff = handoffs[0]
+    assert handoff["status"] == "final"
+    assert handoff["data"]["medications"][0]["name"] == "Cefpodoxime"
+    assert handoff["data"]["encounter"]["destination"] == "home"
+    assert handoff["data"]["checklist"]["transport_arranged"]["state"] == "done"
+    shot(page, "03-signed")
+
+
+def test_offline_edit_survives_a_reload_and_syncs_exactly_once(tablet, make_user):
+    nurse = make_user("nurse", "ben")
+    context, page = tablet()
+    sign_in(page, "ben")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    start_discharge_for_new_patient(page, "Offline")
+    fill_form(page, {"encounter": {"unit": "5 North"}})
+    page.click("#save")
+    wait_until_synced(page)
+    handoff_id = nurse.get("/api/v1/handoffs").get_json()[0]["id"]
+    assert len(nurse.get(f"/api/v1/handoffs/{handoff_id}/revisions").get_json()) == 1
+
+    context.set_offline(True)
+    page.fill('[data-path="encounter.unit"]', "6 West step-down")
+    page.click("#save")
+    page.wait_for_selector('#sync-status[data-state="waiting"]')
+    page.reload()
+    page.fill("#unlock-password", PASSWORD)
+    page.click("#unlock-submit")
+    page.goto(page.url)  # stay on the same draft
+    page.wait_for_selector('[data-path="encounter.unit"]')
+    assert page.input_value('[data-path="encounter.unit"]') == "6 West step-down"
+    shot(page, "04-offline-draft")
+
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    wait_until_synced(page)
+    revisions = nurse.get(f"/api/v1/handoffs/{handoff_id}/revisions").get_json()
+    assert [r["number"] for r in revisions] == [1, 2]
+    latest = nurse.get(f"/api/v1/handoffs/{handoff_id}").get_json()
+    assert latest["data"]["encounter"]["unit"] == "6 West step-down"
+
+
+def test_two_tablets_conflict_and_the_nurse_chooses(tablet, make_user):
+    first = make_user("nurse", "cara")
+    make_user("nurse", "dev")
+    patient = first.post("/api/v1/patients", json={"mrn": "PWA-C", "given_name": "Ida", "family_name": "Conflict",
+                                                   "birth_date": "1944-02-02"}).get_json()
+    created = first.post("/api/v1/handoffs", json={"patient_id": patient["id"], "checklist": "discharge",
+                                                   "data": {"encounter": {"unit": "4 East"}}}).get_json()
+    pages = []
+    for username in ("cara", "dev"):
+        _, page = tablet()
+        sign_in(page, username)
+        page.goto(f"/#/handoffs/{created['id']}")
+        page.wait_for_selector('[data-path="encounter.unit"]')
+        pages.append(page)
+    a, b = pages
+    a.fill('[data-path="encounter.unit"]', "Tablet A unit")
+    a.click("#save")
+    wait_until_synced(a)
+    b.fill('[data-path="encounter.unit"]', "Tablet B unit")
+    b.click("#save")
+    b.wait_for_selector("#conflict")
+    shot(b, "05-conflict")
+    assert "Tablet A unit" in b.inner_text("#conflict") and "Tablet B unit" in b.inner_text("#conflict")
+    b.click('#conflict button[data-choose="mine"]')
+    wait_until_synced(b)
+    revisions = first.get(f"/api/v1/handoffs/{created['id']}/revisions").get_json()
+    assert len(revisions) == 3
+    assert first.get(f"/api/v1/handoffs/{created['id']}/revisions/2").get_json()["data"]["encounter"]["unit"] \
+        == "Tablet A unit"
+    assert first.get(f"/api/v1/handoffs/{created['id']}").get_json()["data"]["encounter"]["unit"] == "Tablet B unit"
+
+
+def test_indexeddb_holds_no_patient_data_in_the_clear_and_logout_empties_it(tablet, make_user):
+    make_user("nurse", "eve")
+    _, page = tablet()
+    sign_in(page, "eve")
+    start_discharge_for_new_patient(page, "Zzyzxsecret")
+    fill_form(page, {"what_matters": "Wants to see the Quetzalcoatl exhibit"})
+    page.click("#save")
+    wait_until_synced(page)
+    dump = indexeddb_dump(page)
+    assert json.loads(dump), "the app keeps its drafts in IndexedDB"
+    assert "Zzyzxsecret" not in dump and "Quetzalcoatl" not in dump and "PWA-Zzyzxsecret" not in dump
+    page.click("#logout")
+    confirm = page.locator("#logout-confirm")
+    if confirm.count():
+        confirm.click()
+    page.wait_for_selector("#login-username")
+    after = json.loads(indexeddb_dump(page))
+    assert all(not store["rows"] for store in after), after
+    cached = page.evaluate("""async () => {
+        const found = [];
+        for (const name of await caches.keys()) {
+            for (const request of await (await caches.open(name)).keys()) found.push(request.url);
+        }
+        return found;
+    }""")
+    assert not [url for url in cached if "/api/" in url]
+
+
+def test_screens_at_tablet_size(tablet, make_user, make_handoff, nurse):
+    discharge = copy.deepcopy(load_scenario("discharge-heart-failure"))
+    make_user("nurse", "fay")
+    handoff, etag = make_handoff(data=discharge["data"])
+    nurse.post(f"/api/v1/handoffs/{handoff['id']}/finalize", headers={"If-Match": etag})
+    _, page = tablet()
+    sign_in(page, "fay")
+    for name, route, ready in (
+        ("06-patient", f"/#/patients/{handoff['patient_id']}", ".handoff-row"),
+        ("07-signed-handoff", f"/#/handoffs/{handoff['id']}", "#amend"),
+        ("08-history", f"/#/handoffs/{handoff['id']}/history", ".revision-row"),
+        ("09-documents", f"/#/handoffs/{handoff['id']}/documents", "#open-patient-summary"),
+        ("10-inbox", "/#/inbox", ".inbox-row"),
+    ):
+        page.goto(route)
+        page.wait_for_selector(ready)
+        shot(page, name)
+    assert len(list(SCREENSHOTS.glob("*.png"))) >= 5

@@ -304,3 +304,22 @@ def test_screens_at_tablet_size(tablet, make_user, make_handoff, nurse):
         page.wait_for_selector(ready)
         shot(page, name)
     assert len(list(SCREENSHOTS.glob("*.png"))) >= 5
+
+
+def test_idle_tablet_locks_and_drops_cached_patient_data_but_keeps_drafts(tablet, make_user):
+    make_user("nurse", "gil")
+    context, page = tablet()
+    page.clock.install()
+    sign_in(page, "gil")
+    start_discharge_for_new_patient(page, "Idlelock")
+    fill_form(page, {"encounter": {"unit": "5 North"}})
+    page.click("#save")
+    wait_until_synced(page)
+    page.clock.fast_forward("16:00")
+    page.wait_for_selector("#unlock-password")
+    stores = {s["store"]: s for s in json.loads(indexeddb_dump(page))}
+    assert stores["cache"]["rows"] == []
+    assert stores["drafts"]["rows"], "the nurse's own draft stays, encrypted"
+    page.fill("#unlock-password", PASSWORD)
+    page.click("#unlock-submit")
+    page.wait_for_selector("#nav-patients")

@@ -19,7 +19,7 @@ def shell_manifest(static_folder: str, template_folder: str) -> tuple[str, tuple
     """(cache name, URLs to precache). The name is a hash of every shell file, so any change
     to the app's code gives a new cache and the old one is deleted when the new worker activates."""
     static = Path(static_folder)
-    files = sorted(p for d in SHELL_DIRS for p in (static / d).rglob("*") if p.is_file())
+    files = sorted(p for d in SHELL_DIRS for p in (static / d).rglob("*") if p.is_file() and p.suffix != ".md")
     digest = hashlib.sha256()
     for path in [*files, static / "manifest.webmanifest", Path(template_folder) / "pwa" / "shell.html",
                  Path(template_folder) / "pwa" / "sw.js"]:

@@ -572,10 +572,12 @@ setInterval(checkIdle, IDLE_CHECK_MS);
 // Timers sleep in a hidden tab: check the moment the tablet is looked at again.
 document.addEventListener("visibilitychange", checkIdle);
 
-// Forget the key and clear the screen; the encrypted work (unsent items too) stays for the unlock.
+// Forget the key, clear the screen and the cached patient data; the nurse's encrypted drafts and
+// unsent items stay for the unlock.
 function lockApp() {
   sync.stop();
   vaultCrypto.lock();
+  store.clearCache().catch(() => {}); // already encrypted; clearing is belt and braces
   for (const cleanup of leaving.splice(0)) cleanup();
   renderCount += 1;
   for (const dialog of document.querySelectorAll("dialog")) dialog.remove();

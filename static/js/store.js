@@ -203,6 +203,12 @@ export function unlocked() {
   return isUnlocked();
 }
 
+// Idle lock: drop the offline copies of patient lists and handoffs. Only the nurse's own drafts
+// and unsent saves stay (encrypted), so nothing typed is lost while the tablet sits unattended.
+export async function clearCache() {
+  await raw("cache", "readwrite", (store) => store.clear());
+}
+
 // Logout, or another user taking over this tablet: delete everything, vault included.
 export async function destroy() {
   if (dbPromise) {

@@ -323,3 +323,49 @@ def test_idle_tablet_locks_and_drops_cached_patient_data_but_keeps_drafts(tablet
     page.fill("#unlock-password", PASSWORD)
     page.click("#unlock-submit")
     page.wait_for_selector("#nav-patients")
+
+
+def test_new_patient_and_handoff_started_offline_sync_exactly_once(tablet, make_user):
+    nurse = make_user("nurse", "hal")
+    context, page = tablet()
+    sign_in(page, "hal")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.click("#nav-patients")
+    page.wait_for_selector("#add-patient")
+    context.set_offline(True)
+    start_discharge_for_new_patient(page, "Offlinenew")
+    fill_form(page, {"encounter": {"unit": "Offline ward"}})
+    page.click("#save")
+    page.wait_for_selector('#sync-status[data-state="waiting"]')
+    assert nurse.get("/api/v1/patients?q=Offlinenew").get_json() == []
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    wait_until_synced(page)
+    patients = nurse.get("/api/v1/patients?q=Offlinenew").get_json()
+    assert len(patients) == 1
+    handoffs = nurse.get(f"/api/v1/handoffs?patient_id={patients[0]['id']}").get_json()
+    assert len(handoffs) == 1 and handoffs[0]["data"]["encounter"]["unit"] == "Offline ward"
+    assert len(nurse.get(f"/api/v1/handoffs/{handoffs[0]['id']}/revisions").get_json()) == 1
+
+
+def test_form_controls_are_labelled_and_big_enough_to_touch(tablet, make_user):
+    make_user("nurse", "ivy")
+    _, page = tablet()
+    sign_in(page, "ivy")
+    start_discharge_for_new_patient(page, "Touch")
+    problems = page.evaluate("""() => {
+        const found = [];
+        for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea, button, a[href]')) {
+            const box = el.getBoundingClientRect();
+            if (!box.width || !box.height || getComputedStyle(el).visibility === 'hidden') continue;
+            const radioOrCheck = el.matches('input[type=radio], input[type=checkbox]');
+            const target = radioOrCheck && el.closest('label') ? el.closest('label').getBoundingClientRect() : box;
+            if (target.height < 44 || target.width < 44) found.push('small: ' + (el.id || el.name || el.textContent));
+            if (el.matches('input, select, textarea') && !(el.labels && el.labels.length)
+                && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby')) {
+                found.push('unlabelled: ' + (el.id || el.name));
+            }
+        }
+        return found;
+    }""")
+    assert problems == []

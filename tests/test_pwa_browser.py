@@ -369,3 +369,45 @@ def test_form_controls_are_labelled_and_big_enough_to_touch(tablet, make_user):
         return found;
     }""")
     assert problems == []
+
+
+def _damaged_documents(count: int):
+    """Scenario data damaged at random places with wrong types, bad dates, unknown keys and blanks."""
+    import random
+
+    from tests.json_paths import locations, replaced
+
+    rng = random.Random(20261125)
+    junk = [None, "", "   ", 7, -1.5, True, [], {}, "2026-02-30", "2026-11-27T25:00", "x" * 6000, ["morning"],
+            {"unexpected": 1}, "not_a_choice", "home", "2026-11-01", [{"name": "A"}]]
+    bases = [("discharge", load_scenario("discharge-heart-failure")["data"]),
+             ("ipass", load_scenario("ipass-sepsis-watcher")["data"]), ("discharge", {}), ("ipass", {})]
+    for _ in range(count):
+        key, data = rng.choice(bases)
+        for _ in range(rng.randint(0, 3)):
+            where = rng.choice(locations(data))
+            data = replaced(data, where, rng.choice(junk)) if where else data
+        yield key, data
+
+
+def test_the_form_validates_exactly_as_the_server_does(tablet, make_user, app):
+    """validate.js (the tablet) and forms.py (the server) give the same errors for the same data."""
+    from handoff.checklists.builtin import load_builtin_definitions
+    from handoff.checklists.forms import validate_data
+
+    definitions = {d["key"]: d for d in load_builtin_definitions()}
+    cases = [{"key": key, "data": data, "final": final} for key, data in _damaged_documents(150)
+             for final in (False, True)]
+    _, page = tablet()
+    page.goto("/")
+    results = page.evaluate("""async ({definitions, cases}) => {
+        const { validate } = await import('/static/js/form/validate.js');
+        return cases.map((c) => validate(definitions[c.key], c.data, { final: c.final }));
+    }""", {"definitions": definitions, "cases": cases})
+    mismatches = []
+    for case, in_browser in zip(cases, results, strict=True):
+        on_server = validate_data(definitions[case["key"]], case["data"], final=case["final"])
+        as_set = lambda errors: sorted((e["path"], e["message"]) for e in errors)  # noqa: E731
+        if as_set(in_browser) != as_set(on_server):
+            mismatches.append((case, as_set(in_browser), as_set(on_server)))
+    assert mismatches == []

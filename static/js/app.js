@@ -650,6 +650,7 @@ async function registerServiceWorker() {
     console.warn("service worker not registered", failure);
     return;
   }
+  if (!registration) return; // blocked by policy: the app works, just not offline
   // Only an update (a page already controlled) is offered; the first install just installs.
   const offer = (worker) => {
     if (worker && navigator.serviceWorker.controller) showUpdateBar(worker);

@@ -173,7 +173,9 @@ export function createForm(def, data, { onChange = () => {}, t = (s) => s } = {}
       const fs = container(listPath);
       (fs.querySelector(`[data-undo]`) || fs.querySelector('[data-add]')).focus();
       onChange(listPath);
-    } else if (undoPath && undo?.path === undoPath) {
+    } else if (undoPath && undo?.path !== undoPath) {
+      b.closest('.undo')?.remove(); // another list changed since: nothing to undo here any more
+    } else if (undoPath) {
       const rows = getIn(data, undoPath) || [];
       if (!Array.isArray(getIn(data, undoPath))) setIn(data, undoPath, rows);
       rows.splice(Math.min(undo.index, rows.length), 0, undo.value);
@@ -193,9 +195,9 @@ export function createForm(def, data, { onChange = () => {}, t = (s) => s } = {}
   }
   function refreshErrors() {
     for (const n of el.querySelectorAll('.field-error')) n.remove();
-    for (const n of el.querySelectorAll('[aria-invalid]')) {
-      n.removeAttribute('aria-invalid');
-      const ids = (n.getAttribute('aria-describedby') || '').split(' ').filter((x) => x && !x.startsWith('e-'));
+    for (const n of el.querySelectorAll('[aria-invalid]')) n.removeAttribute('aria-invalid');
+    for (const n of el.querySelectorAll('[aria-describedby*="e-"]')) {
+      const ids = n.getAttribute('aria-describedby').split(' ').filter((x) => x && !x.startsWith('e-'));
       if (ids.length) n.setAttribute('aria-describedby', ids.join(' ')); else n.removeAttribute('aria-describedby');
     }
     const by = new Map();
@@ -209,11 +211,13 @@ export function createForm(def, data, { onChange = () => {}, t = (s) => s } = {}
       const path = c.dataset.field;
       const id = idOf('e', path);
       const node = h('p', { class: 'field-error', id, data: { path } }, messages.map((m) => h('span', {}, m)));
-      if (c.tagName === 'FIELDSET') (c.querySelector(':scope > .help') || c.querySelector(':scope > legend')).after(node);
+      const fieldset = c.tagName === 'FIELDSET';
+      if (fieldset) (c.querySelector(':scope > .hint') || c.querySelector(':scope > legend')).after(node);
       else c.append(node);
-      const targets = c.tagName === 'FIELDSET' ? [] : c.querySelectorAll('[data-path]');
-      for (const n of targets) {
-        n.setAttribute('aria-invalid', 'true');
+      // Inputs are marked invalid and described by the message; a choice group (buttons) is described by it.
+      const inputs = fieldset ? [] : [...c.querySelectorAll('input[data-path], textarea[data-path]')];
+      for (const n of inputs.length || fieldset ? inputs : [c]) {
+        if (n !== c) n.setAttribute('aria-invalid', 'true');
         n.setAttribute('aria-describedby', [n.getAttribute('aria-describedby'), id].filter(Boolean).join(' '));
       }
     }

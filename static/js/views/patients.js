@@ -1,6 +1,6 @@
 // The patients I am working with: drafts on this tablet and recently opened first, then the server's list; search.
 import { h, clear, debounce } from '../form/dom.js';
-import { cached, checklist, patientName, heading, problem, isOffline, statusBadge } from './common.js';
+import { cached, checklist, patientById, patientName, heading, problem, isOffline, statusBadge } from './common.js';
 
 let prefetched = false;
 
@@ -66,7 +66,6 @@ export async function render(container, ctx) {
     const mine = ++seq;
     const needle = q.trim().toLowerCase();
     const matches = (p) => !needle || `${p.given_name} ${p.family_name} ${p.family_name}, ${p.given_name} ${p.mrn}`.toLowerCase().includes(needle);
-    const local = [...waiting, ...draftFirst.map((id) => known.get(id)).filter(Boolean), ...(recent || [])].filter(matches);
     let server = [];
     let note = '';
     status.setAttribute('aria-busy', 'true');
@@ -78,6 +77,14 @@ export async function render(container, ctx) {
       note = isOffline(e) ? t('Offline: only patients already on this tablet are shown.') : problem(e, t);
     }
     if (mine !== seq) return;
+    // Patients with drafts here come first even when this tablet never cached them (e.g. added offline).
+    for (const p of server) if (!known.has(p.id)) known.set(p.id, p);
+    for (const id of draftFirst.filter((x) => typeof x === 'number' && !known.has(x)).slice(0, 10)) {
+      const p = await patientById(ctx, id).catch(() => null);
+      if (p) known.set(id, p);
+    }
+    if (mine !== seq) return;
+    const local = [...waiting, ...draftFirst.map((id) => known.get(id)).filter(Boolean), ...(recent || [])].filter(matches);
     const seen = new Set();
     const all = [...local, ...server].filter((p) => !seen.has(p.id) && seen.add(p.id));
     clear(list, all.map(row));

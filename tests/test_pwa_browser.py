@@ -411,3 +411,39 @@ def test_the_form_validates_exactly_as_the_server_does(tablet, make_user, app):
         if as_set(in_browser) != as_set(on_server):
             mismatches.append((case, as_set(in_browser), as_set(on_server)))
     assert mismatches == []
+
+
+def test_carry_forward_share_and_acknowledge_from_the_tablet(tablet, make_user, make_patient, make_handoff,
+                                                             nurse, ipass_scenario):
+    receiver = make_user("nurse", "jo")
+    patient = make_patient()
+    ipass, etag = make_handoff(patient=patient, checklist="ipass", data=ipass_scenario["data"])
+    nurse.post(f"/api/v1/handoffs/{ipass['id']}/finalize", headers={"If-Match": etag})
+    discharge, etag = make_handoff(patient=patient)
+    nurse.post(f"/api/v1/handoffs/{discharge['id']}/finalize", headers={"If-Match": etag})
+    _, page = tablet()
+    sign_in(page, "jo")
+
+    page.goto(f"/#/patients/{patient['id']}")
+    page.click("#carry-forward")
+    page.wait_for_selector('[data-path="patient_summary.one_liner"]')
+    assert page.input_value('[data-path="patient_summary.one_liner"]') == \
+        ipass_scenario["data"]["patient_summary"]["one_liner"]
+    page.click("#save")
+    wait_until_synced(page)
+    ipasses = receiver.get(f"/api/v1/handoffs?patient_id={patient['id']}&checklist=ipass").get_json()
+    assert len(ipasses) == 2 and "receiver" not in ipasses[0]["data"]
+
+    page.goto(f"/#/handoffs/{discharge['id']}/documents")
+    page.click("#share")
+    page.wait_for_selector("#share-qr svg")
+    assert "/p/" in page.inner_text("#share-url")
+    shot(page, "11-share-qr")
+
+    page.goto("/#/inbox")
+    page.click(f'.inbox-row[data-handoff-id="{discharge["id"]}"]')
+    page.fill("#synthesis", "HF: daily weights, BMP Friday, PCP owns it.")
+    page.click("#acknowledge")
+    page.wait_for_function(f"""() => !document.querySelector('.inbox-row[data-handoff-id="{discharge["id"]}"]')""")
+    acks = receiver.get(f"/api/v1/handoffs/{discharge['id']}").get_json()["acknowledgements"]
+    assert [(a["by"], a["synthesis"]) for a in acks] == [("jo", "HF: daily weights, BMP Friday, PCP owns it.")]

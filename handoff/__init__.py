@@ -77,6 +77,7 @@ def create_app(config: dict | None = None) -> Flask:
 def _register_models() -> None:
     """Import every model so metadata (and Alembic autogenerate) sees all tables."""
     from . import idempotency as _idempotency  # noqa: F401
+    from . import ratelimit as _ratelimit  # noqa: F401
     from .audit import models as _audit  # noqa: F401
     from .auth import models as _auth  # noqa: F401
     from .checklists import models as _checklists  # noqa: F401

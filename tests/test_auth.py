@@ -123,3 +123,12 @@ def test_session_endpoint_lets_a_reloaded_app_recover_its_csrf_token(client, nur
     session = client.get("/api/v1/auth/session").get_json()
     assert session["csrf_token"] == csrf and session["user"]["username"] == "nurse"
     assert session["idle_timeout_minutes"] == 15
+
+
+def test_password_guessing_is_limited_per_user_name(client, nurse):
+    from handoff.auth.routes import LOGIN_FAILURE_LIMIT
+
+    for _ in range(LOGIN_FAILURE_LIMIT):
+        assert login(client, "nurse", "guess").status_code == 401
+    assert login(client, "nurse").status_code == 429  # even the right password, until the window ends
+    assert login(client, "someone-else", "guess").status_code == 401  # other names are not affected

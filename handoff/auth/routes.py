@@ -5,6 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from .. import ratelimit
 from ..audit import service as audit
 from ..common import iso
 from ..errors import abort
@@ -25,11 +26,20 @@ from .service import (
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Sign-in, tokens and users")
 
 WRONG_CREDENTIALS = "Wrong username or password."
+# Password guessing: after this many failures for one user name in the window, sign-in for that
+# name answers 429 until the window ends (counted in the database, so every worker agrees). Per
+# name, not per address: a ward's tablets share one address behind the hospital's NAT.
+LOGIN_FAILURE_LIMIT = 20
+LOGIN_WINDOW_SECONDS = 900
 
 
 def _signed_in_user(args) -> User:
+    bucket = f"login:{args['username'].casefold()}"
+    if ratelimit.failures(bucket, LOGIN_WINDOW_SECONDS) >= LOGIN_FAILURE_LIMIT:
+        abort(429, "Too many failed sign-ins for this user. Wait 15 minutes or ask an administrator.")
     user = check_credentials(args["username"], args["password"])
     if user is None:
+        ratelimit.add_failure(bucket, LOGIN_WINDOW_SECONDS)
         abort(401, WRONG_CREDENTIALS)
     return user
 

@@ -22,12 +22,3 @@ class ShareLink(db.Model):
     expires_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
 
-
-class RateLimitHit(db.Model):
-    """Counts of requests per client and time window, shared by every worker and host."""
-
-    __tablename__ = "rate_limit_hits"
-
-    bucket: Mapped[str] = mapped_column(String(120), primary_key=True)
-    window_start: Mapped[int] = mapped_column(primary_key=True)
-    count: Mapped[int] = mapped_column(default=0)

@@ -9,21 +9,21 @@ every worker and host.
 
 import io
 import secrets
-import time
 from datetime import timedelta
 
 import segno
 from flask import current_app, g, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select, update
+from sqlalchemy import select
 
+from .. import ratelimit
 from ..audit import service as audit
 from ..common import as_utc, iso, sha256_hex, utcnow
 from ..errors import abort
 from ..extensions import db
 from ..handoffs import service as handoffs
 from ..handoffs.models import FINAL
-from .models import RateLimitHit, ShareLink
+from .models import ShareLink
 
 DEFAULT_DAYS = 30
 COOKIE = "handoff_share"
@@ -87,37 +87,17 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="handoff-share-cookie")
 
 
-def _count_guess(bucket: str) -> int:
-    """Add one failed guess for this client and return how many are in the current window."""
-    window = int(time.time()) // GUESS_WINDOW_SECONDS
-    updated = db.session.execute(
-        update(RateLimitHit).where(RateLimitHit.bucket == bucket, RateLimitHit.window_start == window)
-        .values(count=RateLimitHit.count + 1)
-    ).rowcount
-    if not updated:
-        db.session.add(RateLimitHit(bucket=bucket, window_start=window, count=1))
-        db.session.flush()
-    return db.session.scalar(select(RateLimitHit.count).where(
-        RateLimitHit.bucket == bucket, RateLimitHit.window_start == window))
-
-
-def _guesses(bucket: str) -> int:
-    window = int(time.time()) // GUESS_WINDOW_SECONDS
-    return db.session.scalar(select(RateLimitHit.count).where(
-        RateLimitHit.bucket == bucket, RateLimitHit.window_start == window)) or 0
-
-
 def exchange(token: str) -> str:
     """Check the token; return the value of the short-lived cookie that replaces it."""
     bucket = f"share:{request.remote_addr}"
     # The answers below are errors, but the count and the audit event must be kept.
     g.commit_on_error = True
-    if _guesses(bucket) >= GUESS_LIMIT:
+    if ratelimit.failures(bucket, GUESS_WINDOW_SECONDS) >= GUESS_LIMIT:
         audit.record("share.rate_limited", "share", None)
         abort(429, "Too many tries. Wait a few minutes, then scan the code again.")
     link = db.session.scalar(select(ShareLink).where(ShareLink.token_hash == sha256_hex(token)))
     if not _usable(link):
-        _count_guess(bucket)
+        ratelimit.add_failure(bucket, GUESS_WINDOW_SECONDS)
         audit.record("share.denied", "share", link.id if link else None,
                      handoff_id=link.handoff_id if link else None)
         raise ShareNotFound

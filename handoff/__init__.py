@@ -41,7 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=lambda: "en", default_translation_directories=str(TRANSLATIONS))
     _register_models()
 
-    from . import database, errors
+    from . import database, errors, text_safety
     from .audit.routes import blp as audit_blp
     from .auth import routes as auth_routes
     from .checklists.routes import blp as checklists_blp
@@ -64,6 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
     api.spec.options["security"] = [{"bearer": []}, {"session": []}]
 
     errors.init_app(app)
+    text_safety.init_app(app)  # before authentication: a NUL in a user name must not reach the database
     auth_routes.init_app(app)
     database.init_app(app)
     app.after_request(_security_headers)

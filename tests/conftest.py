@@ -49,6 +49,24 @@ def app(database_url):
         db.engine.dispose()
 
 
+@pytest.fixture
+def make_app(database_url):
+    """Another app on the same database (a second worker, or the app after a restart).
+
+    Its engine is disposed after the test, so no connection is left for the garbage collector."""
+    made = []
+
+    def make(**overrides):
+        other = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url, **overrides})
+        made.append(other)
+        return other
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.engine.dispose()
+
+
 @pytest.fixture(autouse=True)
 def clean_database(app):
     """Empty every table and put back what a fresh migration leaves (built-ins, chain head)."""

@@ -23,9 +23,8 @@ def test_healthz_answers_ok_when_the_database_does(client):
     assert response.status_code == 200 and response.get_json() == {"status": "ok"}
 
 
-def test_healthz_is_503_when_the_database_is_down():
-    broken = create_app({"TESTING": True, "SECRET_KEY": "t",
-                         "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"})
+def test_healthz_is_503_when_the_database_is_down(make_app):
+    broken = make_app(DATABASE_URL="postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
     response = broken.test_client().get("/healthz")
     assert response.status_code == 503 and response.get_json()["status"] == "unavailable"
 
@@ -59,3 +58,16 @@ def test_serving_without_secret_key_is_refused(monkeypatch):
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app({"DATABASE_URL": "sqlite://"})
+
+
+def test_text_no_database_can_store_is_refused_with_its_path(client, nurse):
+    nul = nurse.post("/api/v1/patients", json={"mrn": "A\u0000B", "given_name": "A", "family_name": "B",
+                                               "birth_date": "1980-01-01"})
+    assert nul.status_code == 422 and nul.get_json()["errors"][0]["path"] == "mrn"
+    surrogate = nurse.post("/api/v1/handoffs", data='{"patient_id": 1, "checklist": "discharge", '
+                                                     '"data": {"what_matters": "\\ud800"}}',
+                           headers={"Content-Type": "application/json"})
+    assert surrogate.status_code == 422 and surrogate.get_json()["errors"][0]["path"] == "data.what_matters"
+    assert nurse.get("/api/v1/patients?q=%00").status_code == 422
+    login = client.post("/api/v1/auth/login", json={"username": "nurse\u0000", "password": "x"})
+    assert login.status_code == 422

@@ -197,16 +197,14 @@ def test_clinician_pdf_marks_changes_since_the_previous_signed_revision(nurse, m
     assert "What changed since signed revision" not in flat(" ".join(pdf_pages(older)))
 
 
-def test_pdf_is_rendered_once_and_survives_a_restart(app, nurse, make_handoff, walter, database_url):
-    from handoff import create_app
-
+def test_pdf_is_rendered_once_and_survives_a_restart(make_app, nurse, make_handoff, walter):
     handoff, _ = make_handoff(patient=walter)
     url = f"/api/v1/handoffs/{handoff['id']}/documents/clinician.pdf"
     first = nurse.get(url)
     second = nurse.get(url)
     assert first.headers["X-Document-Cache"] == "miss" and second.headers["X-Document-Cache"] == "hit"
     assert first.data == second.data
-    restarted = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url})
+    restarted = make_app()
     third = restarted.test_client().get(url, headers={"Authorization": f"Bearer {nurse.token}"})
     assert third.headers["X-Document-Cache"] == "hit"
 

@@ -93,6 +93,13 @@ def wait_until_synced(page) -> None:
     page.wait_for_selector('#sync-status[data-state="saved"][data-pending="0"]')
 
 
+def wait_until_saved(page, revision: int) -> None:
+    """The open form says the server has `revision` (the outbox may not have noticed the click yet
+    when the global indicator still shows the previous "saved")."""
+    page.wait_for_selector(f'#draft-state[data-state="saved"]:has-text("revision {revision}.")')
+    wait_until_synced(page)
+
+
 def fill_form(page, data: dict, prefix: str = "") -> None:
     """Enter `data` into the definition-driven form, adding list rows as needed."""
     for key, value in data.items():
@@ -179,9 +186,10 @@ def test_fill_a_discharge_end_to_end_and_sign(tablet, make_user, admin):
     fill_form(page, MINIMAL_DISCHARGE)
     shot(page, "02-discharge-form")
     page.click("#save")
-    wait_until_synced(page)
+    wait_until_saved(page, 1)
     page.wait_for_selector("#finalize:enabled")
     page.click("#finalize")
+    page.wait_for_selector("#amend")  # the signed, read-only view
     wait_until_synced(page)
     handoffs = nurse.get("/api/v1/handoffs?checklist=discharge").get_json()
     assert len(handoffs) == 1
@@ -201,7 +209,7 @@ def test_offline_edit_survives_a_reload_and_syncs_exactly_once(tablet, make_user
     start_discharge_for_new_patient(page, "Offline")
     fill_form(page, {"encounter": {"unit": "5 North"}})
     page.click("#save")
-    wait_until_synced(page)
+    wait_until_saved(page, 1)
     handoff_id = nurse.get("/api/v1/handoffs").get_json()[0]["id"]
     assert len(nurse.get(f"/api/v1/handoffs/{handoff_id}/revisions").get_json()) == 1
 
@@ -219,7 +227,7 @@ def test_offline_edit_survives_a_reload_and_syncs_exactly_once(tablet, make_user
 
     context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    wait_until_synced(page)
+    wait_until_saved(page, 2)
     revisions = nurse.get(f"/api/v1/handoffs/{handoff_id}/revisions").get_json()
     assert [r["number"] for r in revisions] == [1, 2]
     latest = nurse.get(f"/api/v1/handoffs/{handoff_id}").get_json()
@@ -243,14 +251,14 @@ def test_two_tablets_conflict_and_the_nurse_chooses(tablet, make_user):
     a, b = pages
     a.fill('[data-path="encounter.unit"]', "Tablet A unit")
     a.click("#save")
-    wait_until_synced(a)
+    wait_until_saved(a, 2)
     b.fill('[data-path="encounter.unit"]', "Tablet B unit")
     b.click("#save")
     b.wait_for_selector("#conflict")
     shot(b, "05-conflict")
     assert "Tablet A unit" in b.inner_text("#conflict") and "Tablet B unit" in b.inner_text("#conflict")
     b.click('#conflict button[data-choose="mine"]')
-    wait_until_synced(b)
+    wait_until_saved(b, 3)
     revisions = first.get(f"/api/v1/handoffs/{created['id']}/revisions").get_json()
     assert len(revisions) == 3
     assert first.get(f"/api/v1/handoffs/{created['id']}/revisions/2").get_json()["data"]["encounter"]["unit"] \
@@ -265,7 +273,7 @@ def test_indexeddb_holds_no_patient_data_in_the_clear_and_logout_empties_it(tabl
     start_discharge_for_new_patient(page, "Zzyzxsecret")
     fill_form(page, {"what_matters": "Wants to see the Quetzalcoatl exhibit"})
     page.click("#save")
-    wait_until_synced(page)
+    wait_until_saved(page, 1)
     dump = indexeddb_dump(page)
     assert json.loads(dump), "the app keeps its drafts in IndexedDB"
     assert "Zzyzxsecret" not in dump and "Quetzalcoatl" not in dump and "PWA-Zzyzxsecret" not in dump
@@ -314,7 +322,7 @@ def test_idle_tablet_locks_and_drops_cached_patient_data_but_keeps_drafts(tablet
     start_discharge_for_new_patient(page, "Idlelock")
     fill_form(page, {"encounter": {"unit": "5 North"}})
     page.click("#save")
-    wait_until_synced(page)
+    wait_until_saved(page, 1)
     page.clock.fast_forward("16:00")
     page.wait_for_selector("#unlock-password")
     stores = {s["store"]: s for s in json.loads(indexeddb_dump(page))}
@@ -340,7 +348,7 @@ def test_new_patient_and_handoff_started_offline_sync_exactly_once(tablet, make_
     assert nurse.get("/api/v1/patients?q=Offlinenew").get_json() == []
     context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    wait_until_synced(page)
+    wait_until_saved(page, 1)
     patients = nurse.get("/api/v1/patients?q=Offlinenew").get_json()
     assert len(patients) == 1
     handoffs = nurse.get(f"/api/v1/handoffs?patient_id={patients[0]['id']}").get_json()
@@ -430,7 +438,7 @@ def test_carry_forward_share_and_acknowledge_from_the_tablet(tablet, make_user, 
     assert page.input_value('[data-path="patient_summary.one_liner"]') == \
         ipass_scenario["data"]["patient_summary"]["one_liner"]
     page.click("#save")
-    wait_until_synced(page)
+    wait_until_saved(page, 1)
     ipasses = receiver.get(f"/api/v1/handoffs?patient_id={patient['id']}&checklist=ipass").get_json()
     assert len(ipasses) == 2 and "receiver" not in ipasses[0]["data"]
 

@@ -88,10 +88,8 @@ def test_revoking_also_ends_an_open_session(client, nurse, signed_handoff):
     assert client.get("/p/summary").status_code == 404
 
 
-def test_guessing_is_rate_limited_across_workers(app, database_url, nurse, signed_handoff):
-    from handoff import create_app
-
-    other_worker = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url})
+def test_guessing_is_rate_limited_across_workers(app, make_app, nurse, signed_handoff):
+    other_worker = make_app()
     good = token_of(share(nurse, signed_handoff["id"]).get_json()["url"])
     clients = [app.test_client(), other_worker.test_client()]
     for attempt in range(GUESS_LIMIT):

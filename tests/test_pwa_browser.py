@@ -258,7 +258,7 @@ def test_two_tablets_conflict_and_the_nurse_chooses(tablet, make_user):
     shot(b, "05-conflict")
     assert "Tablet A unit" in b.inner_text("#conflict") and "Tablet B unit" in b.inner_text("#conflict")
     b.click('#conflict button[data-choose="mine"]')
-    wait_until_saved(b, 3)
+    wait_until_synced(b)  # from "conflict", so this cannot be the state from before the choice
     revisions = first.get(f"/api/v1/handoffs/{created['id']}/revisions").get_json()
     assert len(revisions) == 3
     assert first.get(f"/api/v1/handoffs/{created['id']}/revisions/2").get_json()["data"]["encounter"]["unit"] \

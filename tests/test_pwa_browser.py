@@ -455,3 +455,37 @@ def test_carry_forward_share_and_acknowledge_from_the_tablet(tablet, make_user, 
     page.wait_for_function(f"""() => !document.querySelector('.inbox-row[data-handoff-id="{discharge["id"]}"]')""")
     acks = receiver.get(f"/api/v1/handoffs/{discharge['id']}").get_json()["acknowledgements"]
     assert [(a["by"], a["synthesis"]) for a in acks] == [("jo", "HF: daily weights, BMP Friday, PCP owns it.")]
+
+
+def test_history_shows_the_diff_of_any_two_revisions(tablet, make_user, make_handoff, nurse, discharge_scenario):
+    make_user("nurse", "kim")
+    handoff, etag = make_handoff()
+    for unit in ("6 West", "7 East"):
+        data = copy.deepcopy(discharge_scenario["data"])
+        data["encounter"]["unit"] = unit
+        etag = nurse.put(f"/api/v1/handoffs/{handoff['id']}", json={"data": data},
+                         headers={"If-Match": etag}).headers["ETag"]
+    _, page = tablet()
+    sign_in(page, "kim")
+    page.goto(f"/#/handoffs/{handoff['id']}/history")
+    page.wait_for_selector('.diff-row[data-path="encounter.unit"]')
+    assert page.locator(".revision-row").count() == 3
+    assert "6 West" in page.inner_text(".diff") and "7 East" in page.inner_text(".diff")
+    page.select_option("#diff-from", "1")
+    page.wait_for_function("() => document.querySelector('.diff').innerText.includes('5 North')")
+    assert "6 West" not in page.inner_text(".diff")  # 1 -> 3 skips the middle value
+    shot(page, "12-history-diff")
+
+
+def test_sign_in_works_from_the_keyboard_alone(tablet, make_user):
+    make_user("nurse", "lou")
+    _, page = tablet()
+    page.goto("/")
+    page.wait_for_selector("#login-username")
+    page.focus("#login-username")
+    page.keyboard.type("lou")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "login-password"
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#nav-patients")

@@ -30,22 +30,26 @@ PLAIN_MESSAGES = {
 }
 
 
-def flatten_messages(messages, prefix: str = "") -> list[dict]:
-    """Turn marshmallow's nested error dict into `[{"path": "a.0.b", "message": ...}]`."""
-    found: list[dict] = []
-    if isinstance(messages, Mapping):
-        for key, value in messages.items():
-            path = f"{prefix}.{key}" if prefix else str(key)
-            found.extend(flatten_messages(value, path))
-    elif isinstance(messages, list | tuple):
-        if all(isinstance(m, str) for m in messages):
-            found.extend({"path": prefix, "message": m} for m in messages)
+def flatten_messages(messages) -> list[dict]:
+    """Turn marshmallow's nested error dict into `[{"path": "a.0.b", "message": ...}]`.
+
+    Schema-level errors (`_schema`) belong to the object that holds them, so they take its path;
+    list indexes become numbers in the path; the same message at the same path is kept once.
+    """
+    found: dict[tuple[str, str], None] = {}
+
+    def walk(value, path: tuple) -> None:
+        if isinstance(value, Mapping):
+            for key, inner in value.items():
+                walk(inner, path if key == "_schema" else (*path, key))
+        elif isinstance(value, list | tuple):
+            for inner in value:
+                walk(inner, path)
         else:
-            for item in messages:
-                found.extend(flatten_messages(item, prefix))
-    else:
-        found.append({"path": prefix, "message": str(messages)})
-    return found
+            found[(".".join(str(part) for part in path), str(value))] = None
+
+    walk(messages, ())
+    return [{"path": path, "message": message} for path, message in found]
 
 
 def abort(code: int, message: str | None = None, errors: list[dict] | None = None, **extra):

@@ -26,6 +26,8 @@ from collections.abc import Mapping
 from marshmallow import Schema, ValidationError, pre_load, validates_schema
 from marshmallow import fields as ma
 
+from ..errors import flatten_messages
+
 SLUG = re.compile(r"[a-z][a-z0-9_]{0,63}")
 SLUG_MESSAGE = "Use 1 to 64 lowercase letters, digits or _, starting with a letter."
 
@@ -78,28 +80,6 @@ MAX_NESTING = 8
 
 
 # --- errors -------------------------------------------------------------------------------------
-
-
-def flatten_errors(messages) -> list[dict]:
-    """Turn marshmallow's nested error dict into `[{"path": "a.0.b", "message": ...}]`.
-
-    Schema-level errors (`_schema`) belong to the object that holds them, so they take its path;
-    list indexes become numbers in the path; the same message at the same path is kept once.
-    """
-    found: dict[tuple[str, str], None] = {}
-
-    def walk(value, path: tuple) -> None:
-        if isinstance(value, Mapping):
-            for key, inner in value.items():
-                walk(inner, path if key == "_schema" else (*path, key))
-        elif isinstance(value, list | tuple):
-            for inner in value:
-                walk(inner, path)
-        else:
-            found[(".".join(str(part) for part in path), str(value))] = None
-
-    walk(messages, ())
-    return [{"path": path, "message": message} for path, message in found]
 
 
 def _put(errors: dict, path: tuple, message: str) -> None:
@@ -565,4 +545,4 @@ def _nesting_errors(raw) -> dict:
 
 def validate_definition(raw) -> list[dict]:
     """Every problem with a checklist definition as `[{"path", "message"}]`; `[]` when it can be published."""
-    return flatten_errors(DefinitionSchema().validate(raw))
+    return flatten_messages(DefinitionSchema().validate(raw))

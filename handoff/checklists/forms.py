@@ -23,7 +23,8 @@ from datetime import date, datetime
 from marshmallow import Schema, ValidationError, missing, validates_schema
 from marshmallow import fields as ma
 
-from .definition import DEFAULT_MAX_ITEMS, DEFAULT_MAX_LENGTH, flatten_errors
+from ..errors import flatten_messages
+from .definition import DEFAULT_MAX_ITEMS, DEFAULT_MAX_LENGTH
 
 REQUIRED = "Required to finalize."
 EMPTY_ENTRY = "This entry is empty: fill it in or remove it."
@@ -328,4 +329,4 @@ def validate_data(definition: Mapping, data, *, final: bool) -> list[dict]:
     """
     if not isinstance(data, Mapping):
         return [{"path": "", "message": NOT_AN_OBJECT}]
-    return flatten_errors(build_data_schema(definition, final=final).validate(data))
+    return flatten_messages(build_data_schema(definition, final=final).validate(data))

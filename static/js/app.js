@@ -6,6 +6,7 @@ import * as api from "./api.js";
 import * as vaultCrypto from "./crypto.js";
 import * as store from "./store.js";
 import * as sync from "./sync.js";
+import { el } from "./el.js";
 
 const DEFAULT_IDLE_MINUTES = 15;
 const IDLE_CHECK_MS = 15_000;
@@ -23,17 +24,6 @@ const chrome = document.getElementById("chrome");
 
 // ---- small DOM helpers ----
 
-function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === false || value === undefined || value === null) continue;
-    if (name === "text") node.textContent = value;
-    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
-    else node.setAttribute(name, value === true ? "" : value);
-  }
-  for (const child of children) if (child !== null && child !== undefined && child !== false) node.append(child);
-  return node;
-}
 
 let toastTimer = null;
 function toast(text) {

@@ -1,5 +1,6 @@
 // The conflict dialog: the server's version beside the nurse's, field by field, so neither is
 // ever dropped silently. Also the data helpers sync.js uses to compare versions.
+import { el } from "./el.js";
 
 // ---- comparing and merging data ----
 
@@ -94,16 +95,6 @@ function showValue(value) {
   return text.length > 400 ? `${text.slice(0, 400)}…` : text;
 }
 
-function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === false || value === undefined || value === null) continue;
-    if (name === "text") node.textContent = value;
-    else node.setAttribute(name, value === true ? "" : value);
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
 
 let queue = Promise.resolve();
 let closeOpen = null;

@@ -1,5 +1,6 @@
 // The Unsent screen (#/outbox): every change the server does not have yet, why it is waiting,
 // and what the nurse can do about it. Written with the sync engine (it reads sync.list()).
+import { el } from "../el.js";
 
 const STATE_TEXT = {
   waiting: { icon: "↻", label: "Waiting to send" },
@@ -7,17 +8,6 @@ const STATE_TEXT = {
   error: { icon: "!", label: "Needs attention" },
 };
 
-function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === false || value === undefined || value === null) continue;
-    if (name === "text") node.textContent = value;
-    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
-    else node.setAttribute(name, value === true ? "" : value);
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
 
 async function describe(item, ctx) {
   const { t } = ctx;

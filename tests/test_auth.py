@@ -132,3 +132,13 @@ def test_password_guessing_is_limited_per_user_name(client, nurse):
         assert login(client, "nurse", "guess").status_code == 401
     assert login(client, "nurse").status_code == 429  # even the right password, until the window ends
     assert login(client, "someone-else", "guess").status_code == 401  # other names are not affected
+
+
+def test_admins_manage_users_through_the_api(client, admin, nurse):
+    created = admin.post("/api/v1/users", json={"username": "rn.lee", "password": "long-enough-pw", "role": "nurse"})
+    assert created.status_code == 201 and "password" not in created.get_json()
+    assert "rn.lee" in [u["username"] for u in admin.get("/api/v1/users").get_json()]
+    again = admin.post("/api/v1/users", json={"username": "rn.lee", "password": "long-enough-pw", "role": "admin"})
+    assert again.status_code == 409
+    assert admin.post("/api/v1/users", json={"username": "x", "password": "short", "role": "nurse"}).status_code == 422
+    assert login(client, "rn.lee", "long-enough-pw").status_code == 200

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from handoff.checklists.builtin import load_builtin_definitions
 from handoff.checklists.definition import MAX_NESTING, DefinitionSchema, validate_definition
+from tests.design import DISCHARGE_CHECKLIST_ITEMS
 from tests.json_paths import locations, replaced
 
 
@@ -20,16 +21,7 @@ def clean_database():
 BUILTINS = {definition["key"]: definition for definition in load_builtin_definitions()}
 
 STATE = ("choice", True, ("done", "not_applicable", "not_done"))
-CHECKLIST_ITEMS = (
-    "med_reconciliation",
-    "prescriptions_ready",
-    "follow_up_booked",
-    "pending_results_owned",
-    "teach_back_done",
-    "summary_sent_to_receiver",
-    "equipment_arranged",
-    "transport_arranged",
-)
+CHECKLIST_ITEMS = DISCHARGE_CHECKLIST_ITEMS
 ALLERGIES = {
     "allergies": ("list", False, None),
     "allergies[]": ("group", False, None),

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from handoff.checklists.builtin import load_builtin_definitions
 from handoff.checklists.forms import REQUIRED, build_data_schema, validate_data
+from tests.design import DISCHARGE_CHECKLIST_ITEMS
 from tests.json_paths import locations, replaced
 
 
@@ -73,19 +74,7 @@ def test_load_returns_the_data_exactly_as_posted(final):
 
 # --- required at finalize -----------------------------------------------------------------------
 
-CHECKLIST_STATES = {
-    f"checklist.{item}.state"
-    for item in (
-        "med_reconciliation",
-        "prescriptions_ready",
-        "follow_up_booked",
-        "pending_results_owned",
-        "teach_back_done",
-        "summary_sent_to_receiver",
-        "equipment_arranged",
-        "transport_arranged",
-    )
-}
+CHECKLIST_STATES = {f"checklist.{item}.state" for item in DISCHARGE_CHECKLIST_ITEMS}
 DISCHARGE_REQUIRED = {
     "encounter.admitted_on",
     "encounter.discharged_on",

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PASSWORD, load_scenario
+from tests.design import DISCHARGE_CHECKLIST_ITEMS
 from tests.servers import gunicorn
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -39,9 +40,7 @@ MINIMAL_DISCHARGE = {
     "medications": [{"name": "Cefpodoxime", "dose": "200 mg", "frequency": "BID", "status": "new"}],
     "warning_signs": [{"sign": "Fever over 101 F", "action": "call_clinic"}],
     "teach_back": [{"topic": "medications", "result": "confirmed"}],
-    "checklist": {item: {"state": "done"} for item in (
-        "med_reconciliation", "prescriptions_ready", "follow_up_booked", "pending_results_owned",
-        "teach_back_done", "summary_sent_to_receiver", "equipment_arranged", "transport_arranged")},
+    "checklist": {item: {"state": "done"} for item in DISCHARGE_CHECKLIST_ITEMS},
     "contacts": [{"role": "Clinic", "phone": "555-0100"}],
 }
 

@@ -14,7 +14,8 @@
 
 import * as api from "./api.js";
 import { OfflineError } from "./api.js";
-import { canonicalJson, sameData, showConflict, closeConflictDialog } from "./conflict.js";
+import { showConflict, closeConflictDialog } from "./conflict.js";
+import { canonicalJson, sameData } from "./merge.js";
 import * as store from "./store.js";
 import { sha256Hex } from "./crypto.js";
 

@@ -1,0 +1,244 @@
+// Sign-in and unlock: the server checks the password the first time on a tablet; after that the
+// same password opens this nurse's vault locally (offline too). A shared tablet changing hands
+// deletes the previous nurse's data, after a warning.
+import { el } from "../el.js";
+import { confirmDialog, plural, t } from "./ui.js";
+
+/**
+ * createAuth({root, chrome, session, api, store, vaultCrypto, wipeLocalData, enterApp})
+ * → {showLogin, showUnlock, unlockLocally}. `session.vault` is set once a vault is open;
+ * `enterApp(user, idleMinutes)` draws the unlocked app.
+ */
+export function createAuth({ root, chrome, session, api, store, vaultCrypto, wipeLocalData, enterApp }) {
+  function authCard(title, ...content) {
+    chrome.hidden = true;
+    chrome.replaceChildren();
+    const card = el("section", { class: "auth-card", "aria-labelledby": "auth-title" },
+      el("h1", { id: "auth-title", text: title }), ...content);
+    root.replaceChildren(card);
+    return card;
+  }
+
+  function field(id, label, attributes) {
+    return el("div", { class: "field" }, el("label", { for: id, text: label }), el("input", { id, name: id, ...attributes }));
+  }
+
+  function showLogin({ message = "", note = "" } = {}) {
+    const error = el("p", { id: "login-error", class: "form-error", role: "alert", text: message });
+    const submit = el("button", { id: "login-submit", type: "submit", class: "btn btn-primary btn-block", text: t("Sign in") });
+    const form = el("form", { id: "login-form", novalidate: true },
+      field("login-username", t("Username"), { autocomplete: "username", autocapitalize: "none", spellcheck: "false",
+        required: true }),
+      field("login-password", t("Password"), { type: "password", autocomplete: "current-password", required: true }),
+      error, submit);
+    authCard(t("Sign in to Handoff"), note ? el("p", { class: "note", text: note }) : null, form);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const username = form.querySelector("#login-username").value.trim();
+      const password = form.querySelector("#login-password").value;
+      if (!username || !password) {
+        error.textContent = t("Enter your username and password.");
+        return;
+      }
+      submit.disabled = true;
+      submit.textContent = t("Signing in…");
+      try {
+        await signIn(username, password);
+      } catch (failure) {
+        error.textContent = failure.message;
+        form.querySelector("#login-password").value = "";
+        form.querySelector("#login-password").focus();
+      } finally {
+        submit.disabled = false;
+        submit.textContent = t("Sign in");
+      }
+    });
+    form.querySelector("#login-username").focus();
+  }
+
+  async function signIn(username, password) {
+    const vault = await store.getVault();
+    let answer;
+    try {
+      answer = await api.login(username, password);
+    } catch (failure) {
+      if (failure instanceof api.ApiError && failure.status === 401) throw new Error(t("Wrong username or password."));
+      if (failure instanceof api.OfflineError) {
+        // Offline, but this tablet already has this nurse's vault: the password opens it locally.
+        if (vault && vault.username === username) {
+          await unlockLocally(vault, password);
+          return;
+        }
+        throw new Error(t("No connection. The first sign-in on this tablet needs the network."));
+      }
+      throw new Error((failure.body && failure.body.message) || t("Sign-in failed. Try again."));
+    }
+
+    if (vault && vault.username !== username) {
+      // A shared tablet changing hands: the previous nurse's data goes, after a warning.
+      const unsent = await store.outboxCount();
+      if (unsent > 0) {
+        const ok = await confirmDialog({
+          id: "switch-user", confirmId: "switch-user-confirm", danger: true,
+          title: t(`Delete ${vault.username}'s unsent work?`),
+          text: t(`This tablet holds ${plural(unsent, "unsent item")} of ${vault.username}. Signing in as ${username} `
+            + "deletes them from this tablet for good. Cancel, and ask them to sign in and send them first."),
+          confirmLabel: t(`Delete ${unsent} and sign in`), cancelLabel: t("Cancel"),
+        });
+        if (!ok) {
+          await api.logout().catch(() => {});
+          throw new Error(t(`Not signed in. ${vault.username}'s work is still on this tablet.`));
+        }
+      }
+      await wipeLocalData();
+      await openVault(null, username, password);
+    } else {
+      await openVault(vault, username, password);
+    }
+    await enterApp(answer.user, answer.idle_timeout_minutes);
+    requestPersistentStorage();
+  }
+
+  // Unlock (or create) this user's vault with the password just accepted by the server.
+  async function openVault(vault, username, password) {
+    if (!vault) {
+      session.vault = await vaultCrypto.createVault(username, password);
+      await store.putVault(session.vault);
+      return;
+    }
+    try {
+      await vaultCrypto.unlockVault(vault, password);
+      session.vault = vault;
+    } catch (failure) {
+      if (!(failure instanceof vaultCrypto.WrongPasswordError)) throw failure;
+      // The server took the password, the vault did not: it was changed since this vault was made.
+      session.vault = await askPreviousPassword(vault, password);
+    }
+  }
+
+  function askPreviousPassword(vault, newPassword) {
+    return new Promise((resolve) => {
+      const error = el("p", { class: "form-error", role: "alert", id: "old-password-error" });
+      const input = el("input", { id: "old-password", type: "password", autocomplete: "off" });
+      const unlock = el("button", { type: "submit", class: "btn btn-primary", text: t("Unlock") });
+      const fresh = el("button", { type: "button", class: "btn btn-danger", id: "old-password-discard",
+        text: t("Delete the saved work and start fresh") });
+      const dialog = el("dialog", { id: "old-password-dialog", class: "dialog", "aria-labelledby": "old-password-title" },
+        el("h2", { id: "old-password-title", text: t("Your password has changed") }),
+        el("p", { text: t("The work saved on this tablet is locked with your previous password. Enter it to keep "
+          + "that work, or delete it and start fresh.") }),
+        el("form", { method: "dialog" },
+          el("div", { class: "field" }, el("label", { for: "old-password", text: t("Previous password") }), input),
+          error, el("div", { class: "button-row" }, unlock, fresh)));
+      dialog.addEventListener("cancel", (event) => event.preventDefault());
+      dialog.querySelector("form").addEventListener("submit", async (event) => {
+        event.preventDefault();
+        try {
+          const next = await vaultCrypto.rewrapVault(vault, input.value, newPassword);
+          await store.putVault(next);
+          dialog.close();
+          dialog.remove();
+          resolve(next);
+        } catch {
+          error.textContent = t("Wrong password");
+          input.value = "";
+          input.focus();
+        }
+      });
+      fresh.addEventListener("click", async () => {
+        const unsent = await store.outboxCount();
+        if (unsent && !window.confirm(t(`Delete ${plural(unsent, "unsent item")} for good?`))) return;
+        dialog.close();
+        dialog.remove();
+        await wipeLocalData();
+        const created = await vaultCrypto.createVault(vault.username, newPassword);
+        await store.putVault(created);
+        resolve(created);
+      });
+      document.body.append(dialog);
+      dialog.showModal();
+      input.focus();
+    });
+  }
+
+  function showUnlock(vault, { message = "" } = {}) {
+    const error = el("p", { id: "unlock-error", class: "form-error", role: "alert" });
+    const submit = el("button", { id: "unlock-submit", type: "submit", class: "btn btn-primary btn-block", text: t("Unlock") });
+    const form = el("form", { id: "unlock-form", novalidate: true },
+      // The username field lets password managers fill the right entry; it is not editable here.
+      el("input", { type: "text", name: "username", autocomplete: "username", value: vault.username, hidden: true,
+        "aria-hidden": "true", tabindex: "-1" }),
+      field("unlock-password", t("Password"), { type: "password", autocomplete: "current-password", required: true }),
+      error, submit);
+    const other = el("button", { type: "button", id: "switch-user", class: "btn btn-quiet btn-block",
+      text: t("Sign in as someone else") });
+    authCard(t("Unlock Handoff"),
+      message ? el("p", { class: "note", role: "status", text: message }) : null,
+      el("p", {}, t("Signed in on this tablet as "), el("strong", { text: vault.username }),
+        t(". Your password unlocks the work saved here.")),
+      form, other);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const input = form.querySelector("#unlock-password");
+      if (!input.value) {
+        error.textContent = t("Enter your password.");
+        input.focus();
+        return;
+      }
+      submit.disabled = true;
+      submit.textContent = t("Unlocking…");
+      try {
+        await unlockLocally(vault, input.value);
+      } catch (failure) {
+        error.textContent = failure instanceof vaultCrypto.WrongPasswordError ? t("Wrong password") : failure.message;
+        input.value = "";
+        input.focus();
+      } finally {
+        submit.disabled = false;
+        submit.textContent = t("Unlock");
+      }
+    });
+    other.addEventListener("click", async () => {
+      const unsent = await store.outboxCount();
+      showLogin({ note: unsent
+        ? t(`Signing in as someone else deletes ${vault.username}'s work from this tablet, `
+          + `including ${plural(unsent, "unsent item")}.`)
+        : t(`Signing in as someone else deletes ${vault.username}'s saved work from this tablet.`) });
+    });
+    form.querySelector("#unlock-password").focus();
+  }
+
+  // The key never leaves memory, so every reload, and every idle lock, comes through here.
+  async function unlockLocally(vault, password) {
+    await vaultCrypto.unlockVault(vault, password); // throws WrongPasswordError
+    session.vault = vault;
+    let user = await store.cacheGet("app:user");
+    let idle = await store.cacheGet("app:idle-minutes");
+    try {
+      let live = await api.session();
+      if (!live || live.user.username !== vault.username) {
+        // No session (expired, or another user's cookie): the password just typed renews it.
+        live = await api.login(vault.username, password).catch((failure) => {
+          if (failure instanceof api.OfflineError) throw failure;
+          return null; // refused (password changed on the server): work locally; sync asks later
+        });
+      }
+      if (live) {
+        user = live.user;
+        idle = live.idle_timeout_minutes;
+      }
+    } catch (failure) {
+      if (!(failure instanceof api.OfflineError)) console.warn("session check failed", failure);
+    }
+    await enterApp(user || { username: vault.username }, idle);
+  }
+
+  return { showLogin, showUnlock, unlockLocally };
+}
+
+function requestPersistentStorage() {
+  // Without it the browser may evict IndexedDB under storage pressure, unsent work included.
+  if (navigator.storage && navigator.storage.persist) {
+    navigator.storage.persisted().then((already) => already || navigator.storage.persist()).catch(() => {});
+  }
+}

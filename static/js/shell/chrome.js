@@ -1,0 +1,110 @@
+// The unlocked app's chrome: brand, navigation, the sync indicator (words and a symbol, never
+// colour alone), the nurse's name and sign-out.
+import { el } from "../el.js";
+import { plural, t } from "./ui.js";
+
+/** createChrome({chrome, session, sync, navigate, toast, onLogout}) → {render, showSyncStatus}. */
+export function createChrome({ chrome, session, sync, navigate, toast, onLogout }) {
+  function render() {
+    const navLink = (id, hash, label, extra) => el("li", {}, el("a", { id, href: hash, class: "nav-link" },
+      el("span", { class: "nav-label", text: label }), extra));
+    const name = session.user.display_name || session.user.username;
+    chrome.replaceChildren(
+      el("a", { href: "#/patients", class: "brand", "aria-label": t("Handoff, patients") }, "Handoff"),
+      el("nav", { class: "nav", "aria-label": t("Main") }, el("ul", {},
+        navLink("nav-patients", "#/patients", t("Patients")),
+        navLink("nav-inbox", "#/inbox", t("Inbox")),
+        navLink("nav-outbox", "#/outbox", t("Unsent"), el("span", { class: "badge", id: "outbox-count", hidden: true })))),
+      el("button", { type: "button", id: "sync-status", class: "sync-status", "data-state": "saved", "data-pending": "0",
+        onclick: onSyncClick },
+      el("span", { class: "sync-icon", "aria-hidden": "true" }), el("span", { class: "sync-text", text: t("All saved") })),
+      el("span", { class: "chrome-user", text: name }),
+      el("button", { type: "button", id: "logout", class: "btn btn-quiet", text: t("Sign out"), onclick: onLogout }));
+    chrome.hidden = false;
+    showSyncStatus(sync.status());
+  }
+
+  function showSyncStatus(current) {
+    const indicator = document.getElementById("sync-status");
+    if (!indicator) return;
+    indicator.dataset.state = current.state;
+    indicator.dataset.pending = String(current.pending);
+    const words = {
+      saved: t("All saved"),
+      waiting: current.offline ? t(`Offline · ${current.pending} waiting`) : t(`Sending ${current.pending}…`),
+      conflict: t("Conflict: choose a version"),
+      error: t(`${plural(current.errors.length, "item")} need${current.errors.length === 1 ? "s" : ""} attention`),
+    };
+    indicator.querySelector(".sync-text").textContent = words[current.state];
+    indicator.title = current.state === "saved" ? t("Everything is on the server")
+      : t(`${plural(current.pending, "change")} not on the server yet`);
+    const badge = document.getElementById("outbox-count");
+    if (badge) {
+      badge.hidden = current.pending === 0;
+      badge.textContent = String(current.pending);
+      badge.setAttribute("aria-label", t(`${current.pending} unsent`));
+    }
+  }
+
+  function onSyncClick() {
+    const current = sync.status();
+    if (current.state === "conflict") sync.openConflict(current.conflicts[0].id);
+    else if (current.state === "error") navigate("#/outbox");
+    else if (current.state === "waiting") {
+      sync.syncNow();
+      toast(t("Trying to send now."));
+    } else toast(t("Everything is saved on the server."));
+  }
+
+  return { render, showSyncStatus };
+}
+
+/**
+ * createReauth({session, api, vaultCrypto, sync, idle}) → {ask, reset}. The server session ended
+ * while the app is unlocked: ask for the password; work goes on meanwhile.
+ */
+export function createReauth({ session, api, vaultCrypto, sync, idle }) {
+  let open = false;
+  function ask() {
+    if (open || !vaultCrypto.isUnlocked() || !session.vault) return;
+    open = true;
+    const error = el("p", { class: "form-error", role: "alert" });
+    const input = el("input", { id: "reauth-password", type: "password", autocomplete: "current-password" });
+    const dialog = el("dialog", { id: "reauth", class: "dialog", "aria-labelledby": "reauth-title" },
+      el("h2", { id: "reauth-title", text: t("Sign in again to send your work") }),
+      el("p", { text: t("Your session on the server has ended. Your work is safe on this tablet.") }),
+      el("form", { method: "dialog" },
+        el("div", { class: "field" }, el("label", { for: "reauth-password", text: t("Password") }), input), error,
+        el("div", { class: "button-row" },
+          el("button", { type: "submit", class: "btn btn-primary", id: "reauth-submit", text: t("Sign in") }),
+          el("button", { type: "button", class: "btn", value: "later", text: t("Later"),
+            onclick: () => close() }))));
+    const close = () => {
+      open = false;
+      dialog.close();
+      dialog.remove();
+    };
+    dialog.addEventListener("cancel", (event) => {
+      event.preventDefault();
+      close();
+    });
+    dialog.querySelector("form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      try {
+        const answer = await api.login(session.vault.username, input.value);
+        if (answer.idle_timeout_minutes) idle.setMinutes(answer.idle_timeout_minutes);
+        close();
+        sync.signedIn();
+      } catch (failure) {
+        error.textContent = failure instanceof api.OfflineError ? t("No connection. Try again later.")
+          : t("Wrong password");
+        input.value = "";
+        input.focus();
+      }
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    input.focus();
+  }
+  return { ask, reset: () => { open = false; } };
+}

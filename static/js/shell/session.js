@@ -1,0 +1,73 @@
+// Leaving the unlocked app: the idle lock (key forgotten, cached patient data dropped, drafts and
+// unsent items kept encrypted) and sign-out (everything of the nurse's deleted from the tablet).
+import { el } from "../el.js";
+import { confirmDialog, plural, t } from "./ui.js";
+
+// Everything with patient data goes: the database (vault included) and any cached response
+// that is not the app's own static shell.
+export async function wipeLocalData(store) {
+  await store.destroy();
+  if (!("caches" in window)) return;
+  for (const name of await caches.keys()) {
+    if (!name.startsWith("handoff-")) {
+      await caches.delete(name);
+      continue;
+    }
+    const cache = await caches.open(name);
+    for (const request of await cache.keys()) {
+      const { pathname } = new URL(request.url);
+      const shell = pathname === "/" || pathname === "/manifest.webmanifest" || pathname.startsWith("/static/");
+      if (!shell) await cache.delete(request);
+    }
+  }
+}
+
+/**
+ * createSessionEnd({root, chrome, session, api, store, sync, vaultCrypto, router, reauth, auth})
+ * → {lock(minutes), onLogoutClick, logout}.
+ */
+export function createSessionEnd({ root, chrome, session, api, store, sync, vaultCrypto, router, reauth, auth }) {
+  // Forget the key, clear the screen and the cached patient data; the nurse's encrypted drafts and
+  // unsent items stay for the unlock.
+  function lock(minutes) {
+    sync.stop();
+    vaultCrypto.lock();
+    store.clearCache().catch(() => {}); // already encrypted; clearing is belt and braces
+    router.leave();
+    for (const dialog of document.querySelectorAll("dialog")) dialog.remove();
+    reauth.reset();
+    auth.showUnlock(session.vault, { message: t(`Locked after ${minutes} minutes without use.`) });
+  }
+
+  function onLogoutClick() {
+    // Decided synchronously from the in-memory outbox, so the warning is up before the click ends.
+    const unsent = sync.status().pending;
+    if (unsent > 0) {
+      confirmDialog({
+        id: "logout-dialog", confirmId: "logout-confirm", danger: true,
+        title: t(`${plural(unsent, "item")} not sent yet`),
+        text: t(`Signing out deletes everything on this tablet, including ${plural(unsent, "change")} the server `
+          + "does not have yet. Stay signed in and let them send (check the Unsent list), or sign out anyway."),
+        confirmLabel: t(`Delete ${unsent} and sign out`), cancelLabel: t("Stay signed in"),
+      }).then((ok) => ok && logout());
+    } else {
+      logout();
+    }
+  }
+
+  async function logout() {
+    sync.stop();
+    vaultCrypto.lock();
+    router.leave();
+    root.replaceChildren(el("p", { class: "loading", text: t("Signing out…") }));
+    chrome.hidden = true;
+    await api.logout().catch(() => {}); // offline: the session cookie still dies at its idle timeout
+    await wipeLocalData(store);
+    session.user = null;
+    session.vault = null;
+    history.replaceState(null, "", "#/patients");
+    auth.showLogin({ message: "", note: t("Signed out. Nothing of yours is left on this tablet.") });
+  }
+
+  return { lock, onLogoutClick, logout };
+}

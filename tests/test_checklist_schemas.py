@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from handoff.checklists.builtin import load_builtin_definitions
-from handoff.checklists.forms import REQUIRED, build_data_schema, validate_data
+from handoff.checklists.data_schemas import REQUIRED, build_data_schema, validate_data
 from tests.design import DISCHARGE_CHECKLIST_ITEMS
 from tests.json_paths import locations, replaced
 

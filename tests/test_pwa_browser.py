@@ -408,7 +408,7 @@ def _damaged_documents(count: int):
 def test_the_form_validates_exactly_as_the_server_does(tablet, make_user, app):
     """validate.js (the tablet) and forms.py (the server) give the same errors for the same data."""
     from handoff.checklists.builtin import load_builtin_definitions
-    from handoff.checklists.forms import validate_data
+    from handoff.checklists.data_schemas import validate_data
 
     definitions = {d["key"]: d for d in load_builtin_definitions()}
     cases = [{"key": key, "data": data, "final": final} for key, data in _damaged_documents(150)

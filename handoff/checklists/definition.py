@@ -13,7 +13,7 @@ group fields for display, so field keys are unique across all sections. A FIELD 
 `not_before`, `required_if` or `exclusive` (`RULE_KEYS`); its paths are dotted field keys from
 the data root (top-level rules) or from the group that carries it.
 
-Definitions are stored exactly as posted, so nothing here fills in defaults: `forms.py` applies
+Definitions are stored exactly as posted, so nothing here fills in defaults: `data_schemas.py` applies
 `DEFAULT_MAX_LENGTH` and `DEFAULT_MAX_ITEMS` when it builds a schema. Field-by-field structure is
 checked by marshmallow fields (which give precise paths such as `sections.2.fields.0.type`);
 checks that need a whole object (keys a type does not take, duplicate keys, rules naming real

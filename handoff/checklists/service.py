@@ -7,8 +7,8 @@ from ..audit import service as audit
 from ..errors import abort
 from ..extensions import db
 from .builtin import load_builtin_definitions
+from .data_schemas import validate_data
 from .definition import validate_definition
-from .forms import validate_data
 from .models import ChecklistVersion
 
 READ_ONLY_KEYS = ("version", "published_at", "published_by")

@@ -112,7 +112,7 @@ export function newLocalId() {
 
 // Fields sync.js owns: what the server last said about this draft. A screen holding an older
 // copy of the draft must not roll them back when it saves its (newer) data.
-const SERVER_FIELDS = ["handoffId", "etag", "revision", "status", "syncStamp", "syncedHash", "syncedEtag"];
+export const SERVER_FIELDS = ["handoffId", "etag", "revision", "status", "syncStamp", "syncedHash", "syncedEtag"];
 
 export function putDraft(draft) {
   if (!draft || typeof draft.localId !== "string" || !draft.localId) {

@@ -1,5 +1,5 @@
 // A signed handoff, read-only: the definition's sections with what was filled in (empty fields left out).
-import { h } from './dom.js';
+import { el } from '../dom.js';
 import { isEmpty } from './validate.js';
 
 /** Plain text of one value, using the definition's labels for choices. */
@@ -16,29 +16,29 @@ export function valueText(spec, v, t = (s) => s) {
 export function renderValue(spec, v, t) {
   if (spec?.type === 'group' && v && typeof v === 'object') return fields(spec.fields, v, t);
   if (spec?.type === 'list' && Array.isArray(v)) {
-    return h('ol', { class: 'ro-list' }, v.map((item) => h('li', {}, renderValue(spec.item, item, t))));
+    return el('ol', { class: 'ro-list' }, v.map((item) => el('li', {}, renderValue(spec.item, item, t))));
   }
-  return h('span', { class: spec?.type === 'longtext' ? 'ro-text long' : 'ro-text' }, valueText(spec, v, t));
+  return el('span', { class: spec?.type === 'longtext' ? 'ro-text long' : 'ro-text' }, valueText(spec, v, t));
 }
 
 function fields(specs, data, t) {
   const rows = specs.filter((f) => !isEmpty(data?.[f.key]))
     .map((f) => {
       const wide = f.type === 'group' || f.type === 'list' ? 'wide' : null; // nested fields get the full width
-      return [h('dt', { class: wide }, f.label), h('dd', { class: wide, data: { path: f.key } }, renderValue(f, data[f.key], t))];
+      return [el('dt', { class: wide }, f.label), el('dd', { class: wide, data: { path: f.key } }, renderValue(f, data[f.key], t))];
     });
-  return h('dl', { class: 'ro-fields' }, rows);
+  return el('dl', { class: 'ro-fields' }, rows);
 }
 
 export function renderReadOnly(def, data, { t = (s) => s } = {}) {
-  return h('div', { class: 'readonly' }, def.sections.map((s) => {
+  return el('div', { class: 'readonly' }, def.sections.map((s) => {
     const filled = s.fields.some((f) => !isEmpty(data?.[f.key]));
     const only = s.fields.length === 1 && s.fields[0];
     // A section that is one group shows the group's fields; one other field, just its value.
-    const body = !filled ? h('p', { class: 'muted empty' }, t('Nothing entered.'))
+    const body = !filled ? el('p', { class: 'muted empty' }, t('Nothing entered.'))
       : only?.type === 'group' ? fields(only.fields, data[only.key], t)
-        : only ? h('div', { class: 'ro-single', data: { path: only.key } }, renderValue(only, data[only.key], t))
+        : only ? el('div', { class: 'ro-single', data: { path: only.key } }, renderValue(only, data[only.key], t))
           : fields(s.fields, data, t);
-    return h('section', { class: 'ro-section', data: { section: s.key } }, h('h3', {}, s.title), body);
+    return el('section', { class: 'ro-section', data: { section: s.key } }, el('h3', {}, s.title), body);
   }));
 }

@@ -1,6 +1,6 @@
 // THE FORM, drawn entirely from a checklist definition. Every input carries name and data-path (its
 // dotted path in the handoff's data); the form edits `data` in place and calls onChange(path).
-import { h, clear } from './dom.js';
+import { el, clear } from '../dom.js';
 import { getIn, setIn, specAt } from './paths.js';
 
 const INITIAL = { group: () => ({}), list: () => [], multichoice: () => [], boolean: () => false };
@@ -10,10 +10,10 @@ const FOCUSABLE = 'input, textarea, select, button[data-value], button[data-add]
 export function createForm(def, data, { onChange = () => {}, t = (s) => s } = {}) {
   let undo = null; // the last removed list row, for one-tap undo
 
-  const help = (spec, path) => spec.help && h('p', { class: 'hint', id: idOf('h', path) }, spec.help);
+  const help = (spec, path) => spec.help && el('p', { class: 'hint', id: idOf('h', path) }, spec.help);
   const marks = (spec, required) => [
-    required && h('span', { class: 'req' }, ` (${t('required')})`),
-    spec.audience === 'clinician' && h('span', { class: 'badge' }, t('Clinician only')),
+    required && el('span', { class: 'req' }, ` (${t('required')})`),
+    spec.audience === 'clinician' && el('span', { class: 'badge' }, t('Clinician only')),
   ];
 
   function leaf(spec, path, value, required) {
@@ -24,48 +24,48 @@ export function createForm(def, data, { onChange = () => {}, t = (s) => s } = {}
     };
     const text = typeof value === 'string' ? value : value == null ? '' : JSON.stringify(value);
     let input;
-    if (spec.type === 'longtext') input = h('textarea', { ...common, rows: 4, value: text });
+    if (spec.type === 'longtext') input = el('textarea', { ...common, rows: 4, value: text });
     else if (spec.type === 'date' || spec.type === 'datetime') {
-      input = h('input', { ...common, type: spec.type === 'date' ? 'date' : 'datetime-local', value: text });
+      input = el('input', { ...common, type: spec.type === 'date' ? 'date' : 'datetime-local', value: text });
       if (text && input.value === '') input.type = 'text'; // a value the picker cannot show stays editable
     } else {
-      input = h('input', {
+      input = el('input', {
         ...common, type: 'text', value: text, autocomplete: 'off',
         placeholder: spec.type === 'datetime_or_text' ? t('e.g. 2026-11-27T10:30 or within 7 days') : null,
       });
     }
-    return h('div', { class: `field field-${spec.type}`, data: { field: path } },
-      h('label', { for: id }, spec.label, marks(spec, required)), help(spec, path), input);
+    return el('div', { class: `field field-${spec.type}`, data: { field: path } },
+      el('label', { for: id }, spec.label, marks(spec, required)), help(spec, path), input);
   }
 
   function choices(spec, path, value, required) {
     const multi = spec.type === 'multichoice';
     const picked = multi ? (Array.isArray(value) ? value : []) : [value];
-    return h('div', { class: `field field-choice${multi ? ' multi' : ''}`, role: 'group', 'aria-labelledby': idOf('l', path), data: { field: path } },
-      h('span', { class: 'field-label', id: idOf('l', path) }, spec.label, marks(spec, required),
-        multi && h('span', { class: 'muted' }, ` ${t('(pick all that apply)')}`)),
+    return el('div', { class: `field field-choice${multi ? ' multi' : ''}`, role: 'group', 'aria-labelledby': idOf('l', path), data: { field: path } },
+      el('span', { class: 'field-label', id: idOf('l', path) }, spec.label, marks(spec, required),
+        multi && el('span', { class: 'muted' }, ` ${t('(pick all that apply)')}`)),
       help(spec, path),
-      h('div', { class: 'choice-group' }, spec.choices.map((c) => h('button', {
+      el('div', { class: 'choice-group' }, spec.choices.map((c) => el('button', {
         type: 'button', class: 'choice', name: path, data: { path, value: c.value },
         'aria-pressed': String(picked.includes(c.value)), 'aria-describedby': spec.help ? idOf('h', path) : null,
       }, c.label))));
   }
 
   function checkbox(spec, path, value, required) {
-    return h('div', { class: 'field field-boolean', data: { field: path } },
-      h('label', { class: 'checkbox-row' },
-        h('input', {
+    return el('div', { class: 'field field-boolean', data: { field: path } },
+      el('label', { class: 'checkbox-row' },
+        el('input', {
           type: 'checkbox', id: idOf('f', path), name: path, data: { path, type: 'boolean' }, checked: value === true,
           'aria-describedby': spec.help ? idOf('h', path) : null,
         }),
-        h('span', {}, spec.label, marks(spec, required))),
+        el('span', {}, spec.label, marks(spec, required))),
       help(spec, path));
   }
 
   function group(spec, path, value, required, legendHidden, itemOf) {
     const kids = spec.fields.map((f) => field(f, `${path}.${f.key}`, value?.[f.key], !!f.required));
-    return h('fieldset', { class: itemOf ? 'group item' : 'group', data: { field: path, hidden: legendHidden ? '1' : null } },
-      h('legend', { class: legendHidden ? 'visually-hidden' : null }, spec.label, marks(spec, false)),
+    return el('fieldset', { class: itemOf ? 'group item' : 'group', data: { field: path, hidden: legendHidden ? '1' : null } },
+      el('legend', { class: legendHidden ? 'visually-hidden' : null }, spec.label, marks(spec, false)),
       help(spec, path), kids, itemOf);
   }
 
@@ -76,19 +76,19 @@ export function createForm(def, data, { onChange = () => {}, t = (s) => s } = {}
     const row = (v, i) => {
       const p = `${path}.${i}`;
       const name = `${item.label} ${i + 1}`;
-      const remove = h('button', { type: 'button', class: 'btn btn-danger remove', data: { remove: p }, 'aria-label': `${t('Remove')} ${name}` }, t('Remove'));
-      const actions = h('div', { class: 'row-actions' }, remove);
-      if (item.type === 'group') return h('li', { class: 'repeat-row' }, group({ ...item, label: name }, p, v, false, false, actions));
-      return h('li', { class: 'repeat-row' }, field({ ...item, label: name }, p, v, false), actions);
+      const remove = el('button', { type: 'button', class: 'btn btn-danger remove', data: { remove: p }, 'aria-label': `${t('Remove')} ${name}` }, t('Remove'));
+      const actions = el('div', { class: 'row-actions' }, remove);
+      if (item.type === 'group') return el('li', { class: 'repeat-row' }, group({ ...item, label: name }, p, v, false, false, actions));
+      return el('li', { class: 'repeat-row' }, field({ ...item, label: name }, p, v, false), actions);
     };
-    const fs = h('fieldset', { class: 'repeat', data: { field: path, hidden: legendHidden ? '1' : null } },
-      h('legend', { class: legendHidden ? 'visually-hidden' : null }, spec.label, marks(spec, required)),
+    const fs = el('fieldset', { class: 'repeat', data: { field: path, hidden: legendHidden ? '1' : null } },
+      el('legend', { class: legendHidden ? 'visually-hidden' : null }, spec.label, marks(spec, required)),
       help(spec, path),
-      rows.length ? h('ol', { class: 'repeat-rows' }, rows.map(row)) : h('p', { class: 'muted empty' }, t('None yet.')),
-      undo?.path === path && h('p', { class: 'undo' }, `${undo.name} ${t('removed.')} `,
-        h('button', { type: 'button', class: 'link-button', data: { undo: path } }, t('Undo'))),
-      h('button', { type: 'button', class: 'btn add', data: { add: path }, disabled: rows.length >= max }, `+ ${t('Add')} ${item.label.toLowerCase()}`),
-      rows.length >= max && h('p', { class: 'hint' }, `${t('At most')} ${max}.`));
+      rows.length ? el('ol', { class: 'repeat-rows' }, rows.map(row)) : el('p', { class: 'muted empty' }, t('None yet.')),
+      undo?.path === path && el('p', { class: 'undo' }, `${undo.name} ${t('removed.')} `,
+        el('button', { type: 'button', class: 'link-button', data: { undo: path } }, t('Undo'))),
+      el('button', { type: 'button', class: 'btn add', data: { add: path }, disabled: rows.length >= max }, `+ ${t('Add')} ${item.label.toLowerCase()}`),
+      rows.length >= max && el('p', { class: 'hint' }, `${t('At most')} ${max}.`));
     return fs;
   }
 
@@ -104,16 +104,16 @@ export function createForm(def, data, { onChange = () => {}, t = (s) => s } = {}
 
   const sections = def.sections.map((s) => {
     const only = s.fields.length === 1;
-    return h('details', { class: 'form-section', open: true, id: idOf('sec', s.key), data: { section: s.key } },
-      h('summary', {}, h('span', { class: 'section-title' }, s.title), ' ', h('span', { class: 'section-progress' })),
-      s.help && h('p', { class: 'hint' }, s.help),
+    return el('details', { class: 'form-section', open: true, id: idOf('sec', s.key), data: { section: s.key } },
+      el('summary', {}, el('span', { class: 'section-title' }, s.title), ' ', el('span', { class: 'section-progress' })),
+      s.help && el('p', { class: 'hint' }, s.help),
       s.fields.map((f) => field(f, f.key, data[f.key], !!f.required, only && f.label.length > 0)));
   });
-  const el = h('form', { class: 'handoff-form', id: 'handoff-form', novalidate: true, onsubmit: (e) => e.preventDefault() }, sections);
+  const formNode = el('form', { class: 'handoff-form', id: 'handoff-form', novalidate: true, onsubmit: (e) => e.preventDefault() }, sections);
 
   const container = (path) => {
     for (let p = path; ; p = p.includes('.') ? p.slice(0, p.lastIndexOf('.')) : '') {
-      const found = el.querySelector(`[data-field="${CSS.escape(p)}"]`);
+      const found = formNode.querySelector(`[data-field="${CSS.escape(p)}"]`);
       if (found || !p) return found;
     }
   };
@@ -127,7 +127,7 @@ export function createForm(def, data, { onChange = () => {}, t = (s) => s } = {}
     refreshErrors();
   }
 
-  el.addEventListener('input', (e) => {
+  formNode.addEventListener('input', (e) => {
     const input = e.target.closest('[data-path]');
     if (!input || input.tagName === 'BUTTON') return;
     const v = input.type === 'checkbox' ? input.checked : input.value === '' ? undefined : input.value;
@@ -135,7 +135,7 @@ export function createForm(def, data, { onChange = () => {}, t = (s) => s } = {}
     onChange(input.dataset.path);
   });
 
-  el.addEventListener('click', (e) => {
+  formNode.addEventListener('click', (e) => {
     const b = e.target.closest('button');
     if (!b) return;
     const { path, value, add, remove, undo: undoPath } = b.dataset;
@@ -194,9 +194,9 @@ export function createForm(def, data, { onChange = () => {}, t = (s) => s } = {}
     refreshErrors();
   }
   function refreshErrors() {
-    for (const n of el.querySelectorAll('.field-error')) n.remove();
-    for (const n of el.querySelectorAll('[aria-invalid]')) n.removeAttribute('aria-invalid');
-    for (const n of el.querySelectorAll('[aria-describedby*="e-"]')) {
+    for (const n of formNode.querySelectorAll('.field-error')) n.remove();
+    for (const n of formNode.querySelectorAll('[aria-invalid]')) n.removeAttribute('aria-invalid');
+    for (const n of formNode.querySelectorAll('[aria-describedby*="e-"]')) {
       const ids = n.getAttribute('aria-describedby').split(' ').filter((x) => x && !x.startsWith('e-'));
       if (ids.length) n.setAttribute('aria-describedby', ids.join(' ')); else n.removeAttribute('aria-describedby');
     }
@@ -210,7 +210,7 @@ export function createForm(def, data, { onChange = () => {}, t = (s) => s } = {}
     for (const [c, messages] of by) {
       const path = c.dataset.field;
       const id = idOf('e', path);
-      const node = h('p', { class: 'field-error', id, data: { path } }, messages.map((m) => h('span', {}, m)));
+      const node = el('p', { class: 'field-error', id, data: { path } }, messages.map((m) => el('span', {}, m)));
       const fieldset = c.tagName === 'FIELDSET';
       if (fieldset) (c.querySelector(':scope > .hint') || c.querySelector(':scope > legend')).after(node);
       else c.append(node);
@@ -232,7 +232,7 @@ export function createForm(def, data, { onChange = () => {}, t = (s) => s } = {}
       const done = req.filter((p) => !bad.has(p)).length;
       const keys = new Set(s.fields.map((f) => f.key));
       const errs = finalErrors.filter((e) => keys.has(e.path.split('.')[0])).length;
-      const node = el.querySelector(`#${CSS.escape(idOf('sec', s.key))} .section-progress`);
+      const node = formNode.querySelector(`#${CSS.escape(idOf('sec', s.key))} .section-progress`);
       const other = Math.max(0, errs - (req.length - done)); // wrong values and broken rules, not just empty
       clear(node, !errs ? t(req.length ? 'Complete' : 'Optional')
         : `${req.length ? `${done} ${t('of')} ${req.length} ${t('required')}` : ''}${req.length && other ? ' · ' : ''}${other ? `${other} ${t('to fix')}` : ''}`);
@@ -245,12 +245,12 @@ export function createForm(def, data, { onChange = () => {}, t = (s) => s } = {}
     const c = container(path) || container(path.split('.')[0]);
     if (!c) return;
     for (let d = c.closest('details'); d; d = d.parentElement?.closest('details')) d.open = true;
-    const target = el.querySelector(`#${CSS.escape(idOf('f', path))}`) || (c.matches(FOCUSABLE) ? c : c.querySelector(FOCUSABLE));
+    const target = formNode.querySelector(`#${CSS.escape(idOf('f', path))}`) || (c.matches(FOCUSABLE) ? c : c.querySelector(FOCUSABLE));
     (target || c).scrollIntoView({ block: 'center' });
     target?.focus({ preventScroll: true });
   }
 
-  return { el, showErrors, showProgress, focusPath, data };
+  return { el: formNode, showErrors, showProgress, focusPath, data };
 }
 
 function requiredPaths(spec, path, value, isItem, out) {

@@ -1,7 +1,7 @@
 // Sign-in and unlock: the server checks the password the first time on a tablet; after that the
 // same password opens this nurse's vault locally (offline too). A shared tablet changing hands
 // deletes the previous nurse's data, after a warning.
-import { el } from "../el.js";
+import { el } from "../dom.js";
 import { confirmDialog, plural, t } from "./ui.js";
 
 /**

@@ -1,6 +1,6 @@
 // The unlocked app's chrome: brand, navigation, the sync indicator (words and a symbol, never
 // colour alone), the nurse's name and sign-out.
-import { el } from "../el.js";
+import { el } from "../dom.js";
 import { plural, t } from "./ui.js";
 
 /** createChrome({chrome, session, sync, navigate, toast, onLogout}) → {render, showSyncStatus}. */

@@ -1,6 +1,6 @@
 // The hash router: which screen module a hash opens (views/README.md lists the routes), and the
 // navigation that draws it into a fresh container, with focus moved to its heading.
-import { el } from "../el.js";
+import { el } from "../dom.js";
 import { t } from "./ui.js";
 
 export const ROUTES = [

@@ -1,6 +1,6 @@
 // Leaving the unlocked app: the idle lock (key forgotten, cached patient data dropped, drafts and
 // unsent items kept encrypted) and sign-out (everything of the nurse's deleted from the tablet).
-import { el } from "../el.js";
+import { el } from "../dom.js";
 import { confirmDialog, plural, t } from "./ui.js";
 
 // Everything with patient data goes: the database (vault included) and any cached response

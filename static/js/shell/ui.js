@@ -1,5 +1,5 @@
 // Shell pieces every part of the chrome uses: the toast live region and the modal question.
-import { el } from "../el.js";
+import { el } from "../dom.js";
 
 // Fixed interface text passes through here so a translation can be added in one place.
 export function t(text) {

@@ -1,6 +1,6 @@
 // The service worker and the "update available" bar: a new version is offered, never switched to
 // under an open form; the nurse decides when to reload (drafts are saved locally).
-import { el } from "../el.js";
+import { el } from "../dom.js";
 import { t } from "./ui.js";
 
 const UPDATE_CHECK_MS = 30 * 60_000;

@@ -1,5 +1,5 @@
 // Helpers the screens share: fetch-and-cache with offline fallback, names, dates, status words.
-import { h } from '../form/dom.js';
+import { el } from '../dom.js';
 
 export const isOffline = (e) => e?.name === 'OfflineError';
 
@@ -60,11 +60,11 @@ export const checklistName = (c, t = (s) => s) => t(CHECKLIST_NAMES[c?.key] || c
 /** Status in words (never colour alone). */
 export function statusBadge(status, t = (s) => s) {
   const text = { final: 'Signed', draft: 'Draft', local: 'Not sent yet' }[status] || status;
-  return h('span', { class: `status-chip status-${{ local: 'waiting' }[status] || status}`, data: { status } }, t(text));
+  return el('span', { class: `status-chip status-${{ local: 'waiting' }[status] || status}`, data: { status } }, t(text));
 }
 
 /** A screen's heading, focusable so the router can move focus to it. */
-export const heading = (text, ...extra) => h('h1', { tabindex: '-1', class: 'view-title' }, text, ...extra);
+export const heading = (text, ...extra) => el('h1', { tabindex: '-1', class: 'view-title' }, text, ...extra);
 
 export function problem(e, t = (s) => s) {
   if (isOffline(e)) return t('You are offline, and this is not kept on this tablet yet.');
@@ -73,7 +73,7 @@ export function problem(e, t = (s) => s) {
   return e?.body?.message || e?.message || t('Something went wrong.');
 }
 
-export const errorBox = (e, t) => h('p', { class: 'note note-error', role: 'alert' }, problem(e, t));
+export const errorBox = (e, t) => el('p', { class: 'note note-error', role: 'alert' }, problem(e, t));
 
 /** [{path, message}] from an API error body, by path. */
 export function errorsByPath(body) {

@@ -1,12 +1,12 @@
 // A handoff's documents: the patient summary (HTML, either language), the clinician PDF, printing,
 // and a take-home link with a QR code once the handoff is signed.
-import { h, clear, add } from '../form/dom.js';
+import { el, clear, add } from '../dom.js';
 import { cached, patientById, heading, checklistName, errorBox, problem, when } from './common.js';
 
 export async function render(container, ctx, params) {
   const t = ctx.t;
   const id = +params.id;
-  const root = h('div', { class: 'screen' }, heading(t('Documents')));
+  const root = el('div', { class: 'screen' }, heading(t('Documents')));
   clear(container, root);
   let handoff;
   try {
@@ -19,29 +19,29 @@ export async function render(container, ctx, params) {
   const base = `/api/v1/handoffs/${id}/documents`;
   const final = handoff.status === 'final';
 
-  const lang = h('select', { id: 'summary-lang', name: 'lang' },
-    h('option', { value: 'en', selected: patient?.preferred_language !== 'es' }, 'English'),
-    h('option', { value: 'es', selected: patient?.preferred_language === 'es' }, 'Español'));
-  const summary = h('a', { class: 'btn btn-primary', id: 'open-patient-summary', target: '_blank', rel: 'noopener' }, t('Open patient summary'));
+  const lang = el('select', { id: 'summary-lang', name: 'lang' },
+    el('option', { value: 'en', selected: patient?.preferred_language !== 'es' }, 'English'),
+    el('option', { value: 'es', selected: patient?.preferred_language === 'es' }, 'Español'));
+  const summary = el('a', { class: 'btn btn-primary', id: 'open-patient-summary', target: '_blank', rel: 'noopener' }, t('Open patient summary'));
   const setLang = () => { summary.href = `${base}/patient-summary.html?lang=${lang.value}`; summaryPdf.href = `${base}/patient-summary.pdf?lang=${lang.value}`; };
-  const summaryPdf = h('a', { class: 'btn', id: 'open-patient-summary-pdf', target: '_blank', rel: 'noopener' }, t('Patient summary (PDF)'));
+  const summaryPdf = el('a', { class: 'btn', id: 'open-patient-summary-pdf', target: '_blank', rel: 'noopener' }, t('Patient summary (PDF)'));
   lang.addEventListener('change', setLang);
-  const clinician = h('a', { class: 'btn', id: 'open-clinician-pdf', href: `${base}/clinician.pdf`, target: '_blank', rel: 'noopener' }, t('Open clinician PDF'));
-  const print = h('button', { type: 'button', class: 'btn', id: 'print-summary', onclick: printSummary }, t('Print patient summary'));
+  const clinician = el('a', { class: 'btn', id: 'open-clinician-pdf', href: `${base}/clinician.pdf`, target: '_blank', rel: 'noopener' }, t('Open clinician PDF'));
+  const print = el('button', { type: 'button', class: 'btn', id: 'print-summary', onclick: printSummary }, t('Print patient summary'));
   setLang();
 
   add(root, [
-    h('p', { class: 'meta' }, `${checklistName(handoff.checklist, t)}, ${t('revision')} ${handoff.revision}`,
+    el('p', { class: 'meta' }, `${checklistName(handoff.checklist, t)}, ${t('revision')} ${handoff.revision}`,
       patient ? ` · ${patient.family_name}, ${patient.given_name}` : '', ' · ',
-      h('a', { class: 'back-link', href: `#/handoffs/${id}` }, t('Back to the handoff'))),
-    !final ? h('p', { class: 'note' }, t('This handoff is not signed yet: the documents show the current draft.')) : null,
-    h('section', { class: 'panel doc-block', 'aria-labelledby': 'doc-patient' },
-      h('h2', { id: 'doc-patient' }, t('For the patient')),
-      h('div', { class: 'field' }, h('label', { for: 'summary-lang' }, t('Language')), lang),
-      h('div', { class: 'button-row' }, summary, summaryPdf, print)),
-    h('section', { class: 'panel doc-block', 'aria-labelledby': 'doc-clinician' },
-      h('h2', { id: 'doc-clinician' }, t('For clinicians')),
-      h('div', { class: 'button-row' }, clinician))]);
+      el('a', { class: 'back-link', href: `#/handoffs/${id}` }, t('Back to the handoff'))),
+    !final ? el('p', { class: 'note' }, t('This handoff is not signed yet: the documents show the current draft.')) : null,
+    el('section', { class: 'panel doc-block', 'aria-labelledby': 'doc-patient' },
+      el('h2', { id: 'doc-patient' }, t('For the patient')),
+      el('div', { class: 'field' }, el('label', { for: 'summary-lang' }, t('Language')), lang),
+      el('div', { class: 'button-row' }, summary, summaryPdf, print)),
+    el('section', { class: 'panel doc-block', 'aria-labelledby': 'doc-clinician' },
+      el('h2', { id: 'doc-clinician' }, t('For clinicians')),
+      el('div', { class: 'button-row' }, clinician))]);
 
   // Printing: the PDF opens in the browser's viewer, whose print button prints it as laid out.
   function printSummary() {
@@ -50,13 +50,13 @@ export async function render(container, ctx, params) {
   }
 
   // --- share -----------------------------------------------------------------------------------
-  const shareBox = h('div', { class: 'share-result', id: 'share-result', 'aria-live': 'polite' });
+  const shareBox = el('div', { class: 'share-result', id: 'share-result', 'aria-live': 'polite' });
   if (final) {
-    const share = h('button', { type: 'button', class: 'btn btn-primary', id: 'share', onclick: doShare }, t('Share with the patient'));
-    root.append(h('section', { class: 'panel doc-block', 'aria-labelledby': 'doc-share' },
-      h('h2', { id: 'doc-share' }, t('Take-home link')),
-      h('p', { class: 'hint' }, t('The patient scans the code to open their summary on their phone. The link expires; you can revoke it.')),
-      h('div', { class: 'button-row' }, share), shareBox));
+    const share = el('button', { type: 'button', class: 'btn btn-primary', id: 'share', onclick: doShare }, t('Share with the patient'));
+    root.append(el('section', { class: 'panel doc-block', 'aria-labelledby': 'doc-share' },
+      el('h2', { id: 'doc-share' }, t('Take-home link')),
+      el('p', { class: 'hint' }, t('The patient scans the code to open their summary on their phone. The link expires; you can revoke it.')),
+      el('div', { class: 'button-row' }, share), shareBox));
 
     async function doShare() {
       share.disabled = true;
@@ -73,7 +73,7 @@ export async function render(container, ctx, params) {
   }
 
   function showShare(s) {
-    const qr = h('figure', { id: 'share-qr', class: 'qr' });
+    const qr = el('figure', { id: 'share-qr', class: 'qr' });
     const svg = new DOMParser().parseFromString(s.qr_svg || '', 'image/svg+xml').documentElement;
     if (svg?.localName === 'svg' && !svg.querySelector('script, foreignObject')) {
       const node = document.importNode(svg, true);
@@ -81,22 +81,22 @@ export async function render(container, ctx, params) {
       node.setAttribute('aria-label', t('QR code of the take-home link'));
       qr.append(node);
     }
-    qr.append(h('figcaption', {}, t('Scan to open the summary')));
-    const revoke = h('button', { type: 'button', class: 'btn btn-danger', id: 'share-revoke' }, t('Revoke link'));
+    qr.append(el('figcaption', {}, t('Scan to open the summary')));
+    const revoke = el('button', { type: 'button', class: 'btn btn-danger', id: 'share-revoke' }, t('Revoke link'));
     revoke.addEventListener('click', async () => {
       revoke.disabled = true;
       try {
         const res = await ctx.api.send('DELETE', `/shares/${s.id}`);
         if (!res.ok && res.status !== 404) throw { status: res.status, body: res.body };
-        clear(shareBox, h('p', { class: 'note', id: 'share-revoked' }, t('Link revoked: it no longer opens.')));
+        clear(shareBox, el('p', { class: 'note', id: 'share-revoked' }, t('Link revoked: it no longer opens.')));
       } catch (e) {
         revoke.disabled = false;
         ctx.toast(problem(e, t));
       }
     });
     clear(shareBox, qr,
-      h('p', {}, h('a', { id: 'share-url', href: s.url, target: '_blank', rel: 'noopener noreferrer' }, s.url)),
-      h('p', { class: 'meta', id: 'share-expiry' }, `${t('Expires')} ${when(s.expires_at)}`),
+      el('p', {}, el('a', { id: 'share-url', href: s.url, target: '_blank', rel: 'noopener noreferrer' }, s.url)),
+      el('p', { class: 'meta', id: 'share-expiry' }, `${t('Expires')} ${when(s.expires_at)}`),
       revoke);
   }
 }

@@ -1,5 +1,5 @@
 // Every revision of a handoff, and what changed between any two.
-import { h, clear, add } from '../form/dom.js';
+import { el, clear, add } from '../dom.js';
 import { labelFor, specAt } from '../form/paths.js';
 import { valueText } from '../form/readonly.js';
 import { cached, checklist, heading, when, statusBadge, checklistName, errorBox, problem } from './common.js';
@@ -7,7 +7,7 @@ import { cached, checklist, heading, when, statusBadge, checklistName, errorBox,
 export async function render(container, ctx, params) {
   const t = ctx.t;
   const id = +params.id;
-  const root = h('div', { class: 'screen' }, heading(t('History')));
+  const root = el('div', { class: 'screen' }, heading(t('History')));
   clear(container, root);
   let handoff, revisions, def;
   try {
@@ -21,37 +21,37 @@ export async function render(container, ctx, params) {
     return;
   }
 
-  const table = h('table', { class: 'table revisions' },
-    h('caption', {}, `${checklistName(handoff.checklist, t)}: ${revisions.length} ${t(revisions.length === 1 ? 'revision' : 'revisions')}`),
-    h('thead', {}, h('tr', {}, [t('Revision'), t('Author'), t('Time'), t('Status'), t('Reason')].map((x) => h('th', { scope: 'col' }, x)))),
-    h('tbody', {}, [...revisions].reverse().map((r) => h('tr', { class: 'revision-row', data: { number: r.number } },
-      h('th', { scope: 'row' }, String(r.number)),
-      h('td', {}, r.author),
-      h('td', {}, when(r.created_at)),
-      h('td', {}, statusBadge(r.status, t), r.signed_by ? ` ${t('by')} ${r.signed_by}` : ''),
-      h('td', {}, r.reason || '')))));
+  const table = el('table', { class: 'table revisions' },
+    el('caption', {}, `${checklistName(handoff.checklist, t)}: ${revisions.length} ${t(revisions.length === 1 ? 'revision' : 'revisions')}`),
+    el('thead', {}, el('tr', {}, [t('Revision'), t('Author'), t('Time'), t('Status'), t('Reason')].map((x) => el('th', { scope: 'col' }, x)))),
+    el('tbody', {}, [...revisions].reverse().map((r) => el('tr', { class: 'revision-row', data: { number: r.number } },
+      el('th', { scope: 'row' }, String(r.number)),
+      el('td', {}, r.author),
+      el('td', {}, when(r.created_at)),
+      el('td', {}, statusBadge(r.status, t), r.signed_by ? ` ${t('by')} ${r.signed_by}` : ''),
+      el('td', {}, r.reason || '')))));
 
-  const pick = (sel, label, value) => h('div', { class: 'field' },
-    h('label', { for: sel }, label),
-    h('select', { id: sel, name: sel }, revisions.map((r) => h('option', { value: String(r.number), selected: r.number === value },
+  const pick = (sel, label, value) => el('div', { class: 'field' },
+    el('label', { for: sel }, label),
+    el('select', { id: sel, name: sel }, revisions.map((r) => el('option', { value: String(r.number), selected: r.number === value },
       `${t('Revision')} ${r.number} (${r.status === 'final' ? t('signed') : t('draft')})`))));
   const last = revisions.at(-1)?.number || 1;
   const from = pick('diff-from', t('From'), Math.max(1, last - 1));
   const to = pick('diff-to', t('To'), last);
-  const status = h('p', { role: 'status', class: 'list-status' });
-  const list = h('ul', { class: 'diff', 'aria-label': t('Changes') });
+  const status = el('p', { role: 'status', class: 'list-status' });
+  const list = el('ul', { class: 'diff', 'aria-label': t('Changes') });
 
   add(root, [
-    h('p', { class: 'meta' }, h('a', { class: 'back-link', href: `#/handoffs/${id}` }, `← ${t('Back to the handoff')}`)),
-    h('div', { class: 'table-wrap' }, table),
-    h('h2', {}, t('Compare two revisions')),
-    h('div', { class: 'diff-pickers' }, from, to),
+    el('p', { class: 'meta' }, el('a', { class: 'back-link', href: `#/handoffs/${id}` }, `← ${t('Back to the handoff')}`)),
+    el('div', { class: 'table-wrap' }, table),
+    el('h2', {}, t('Compare two revisions')),
+    el('div', { class: 'diff-pickers' }, from, to),
     status, list]);
 
   const show = (spec, v) => {
-    if (v == null) return h('span', { class: 'none' }, t('(empty)'));
+    if (v == null) return el('span', { class: 'none' }, t('(empty)'));
     const text = valueText(spec, v, t);
-    return h('span', {}, typeof v === 'object' && !Array.isArray(v) && spec?.type !== 'multichoice'
+    return el('span', {}, typeof v === 'object' && !Array.isArray(v) && spec?.type !== 'multichoice'
       ? Object.entries(v).map(([k, x]) => `${spec?.fields?.find((f) => f.key === k)?.label || k}: ${valueText(spec?.fields?.find((f) => f.key === k), x, t)}`).join('; ')
       : text);
   };
@@ -66,11 +66,11 @@ export async function render(container, ctx, params) {
       if (mine !== seq) return;
       clear(list, value.map((c) => {
         const spec = def ? specAt(def, c.path) : null;
-        return h('li', { class: 'diff-row', data: { path: c.path } },
-          h('span', { class: 'path' }, def ? labelFor(def, c.path) : c.path),
-          h('span', { class: 'change' },
-            h('del', {}, show(spec, c.old)), h('span', { 'aria-hidden': 'true' }, ' → '),
-            h('span', { class: 'visually-hidden' }, ` ${t('changed to')} `), h('ins', {}, show(spec, c.new))));
+        return el('li', { class: 'diff-row', data: { path: c.path } },
+          el('span', { class: 'path' }, def ? labelFor(def, c.path) : c.path),
+          el('span', { class: 'change' },
+            el('del', {}, show(spec, c.old)), el('span', { 'aria-hidden': 'true' }, ' → '),
+            el('span', { class: 'visually-hidden' }, ` ${t('changed to')} `), el('ins', {}, show(spec, c.new))));
       }));
       status.textContent = revisions.length < 2 ? t('Only one revision so far.') : a === b ? t('The same revision: nothing to compare.') : value.length ? `${value.length} ${t(value.length === 1 ? 'change' : 'changes')}` : t('No changes.');
     } catch (e) {

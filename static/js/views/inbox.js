@@ -1,5 +1,5 @@
 // Signed handoffs waiting for my acknowledgement; open one, read the summary, give my synthesis.
-import { h, clear } from '../form/dom.js';
+import { el, clear } from '../dom.js';
 import { renderReadOnly } from '../form/readonly.js';
 import { cached, checklist, patientById, patientName, heading, when, checklistName, errorBox, errorsByPath, problem, isOffline } from './common.js';
 
@@ -12,12 +12,12 @@ const SUMMARY = {
 export async function render(container, ctx, params) {
   const t = ctx.t;
   const openId = +(params.query?.get('open') || 0);
-  const status = h('p', { class: 'list-status', role: 'status' });
-  const list = h('ul', { class: 'list inbox-list', 'aria-label': t('Waiting for you') });
-  const detail = h('section', { class: 'panel inbox-detail', id: 'inbox-detail', 'aria-labelledby': 'inbox-detail-title' });
-  clear(container, h('div', { class: 'screen' }, heading(t('Inbox')),
-    h('p', { class: 'hint' }, t('Signed handoffs waiting for your acknowledgement.')),
-    h('div', { class: `inbox-layout${openId ? ' has-detail' : ''}` }, h('div', {}, status, list), openId ? detail : null)));
+  const status = el('p', { class: 'list-status', role: 'status' });
+  const list = el('ul', { class: 'list inbox-list', 'aria-label': t('Waiting for you') });
+  const detail = el('section', { class: 'panel inbox-detail', id: 'inbox-detail', 'aria-labelledby': 'inbox-detail-title' });
+  clear(container, el('div', { class: 'screen' }, heading(t('Inbox')),
+    el('p', { class: 'hint' }, t('Signed handoffs waiting for your acknowledgement.')),
+    el('div', { class: `inbox-layout${openId ? ' has-detail' : ''}` }, el('div', {}, status, list), openId ? detail : null)));
 
   let items = [];
   try {
@@ -29,16 +29,16 @@ export async function render(container, ctx, params) {
   }
   const patients = new Map(await Promise.all([...new Set(items.map((x) => x.patient_id))]
     .map(async (id) => [id, await patientById(ctx, id).catch(() => null)])));
-  clear(list, items.length ? items.map((x) => h('li', {}, h('a', {
+  clear(list, items.length ? items.map((x) => el('li', {}, el('a', {
     class: `list-row inbox-row${x.id === openId ? ' current' : ''}`, href: `#/inbox?open=${x.id}`, data: { handoffId: x.id },
     'aria-current': x.id === openId ? 'true' : null,
   },
-  h('span', { class: 'row-main' }, h('strong', {}, patientName(patients.get(x.patient_id)) || `${t('Patient')} ${x.patient_id}`),
-    ' ', h('span', { class: 'badge' }, checklistName(x.checklist, t))),
-  h('span', { class: 'row-meta' },
-    x.checklist?.key === 'ipass' && x.data?.illness_severity ? h('span', { class: `severity severity-${x.data.illness_severity}` }, severity(x.data.illness_severity, t)) : null,
-    h('span', {}, `${t('Signed by')} ${x.finalized_by || x.updated_by} ${when(x.finalized_at || x.updated_at)}`)))))
-    : h('li', { class: 'muted empty' }, t('Nothing is waiting for you.')));
+  el('span', { class: 'row-main' }, el('strong', {}, patientName(patients.get(x.patient_id)) || `${t('Patient')} ${x.patient_id}`),
+    ' ', el('span', { class: 'badge' }, checklistName(x.checklist, t))),
+  el('span', { class: 'row-meta' },
+    x.checklist?.key === 'ipass' && x.data?.illness_severity ? el('span', { class: `severity severity-${x.data.illness_severity}` }, severity(x.data.illness_severity, t)) : null,
+    el('span', {}, `${t('Signed by')} ${x.finalized_by || x.updated_by} ${when(x.finalized_at || x.updated_at)}`)))))
+    : el('li', { class: 'muted empty' }, t('Nothing is waiting for you.')));
 
   if (openId) await showDetail(openId);
 
@@ -47,7 +47,7 @@ export async function render(container, ctx, params) {
     try {
       x = (await cached(ctx, `handoff:${id}`, `/handoffs/${id}`)).value;
     } catch (e) {
-      clear(detail, h('h2', { id: 'inbox-detail-title' }, t('Handoff')), errorBox(e, t));
+      clear(detail, el('h2', { id: 'inbox-detail-title' }, t('Handoff')), errorBox(e, t));
       return;
     }
     const def = await checklist(ctx, x.checklist.key, x.checklist.version).catch(() => null);
@@ -57,20 +57,20 @@ export async function render(container, ctx, params) {
       ...def,
       sections: def.sections.map((s) => ({ ...s, fields: s.fields.filter((f) => !keys || keys.includes(f.key)) })).filter((s) => s.fields.length),
     };
-    const box = h('textarea', { id: 'synthesis', name: 'synthesis', rows: 5, maxlength: 4000, required: true, 'aria-describedby': 'synthesis-help' });
-    const ack = h('button', { type: 'button', class: 'btn btn-primary', id: 'acknowledge' }, t('Acknowledge'));
-    const err = h('p', { class: 'form-error', role: 'alert', id: 'synthesis-error' });
+    const box = el('textarea', { id: 'synthesis', name: 'synthesis', rows: 5, maxlength: 4000, required: true, 'aria-describedby': 'synthesis-help' });
+    const ack = el('button', { type: 'button', class: 'btn btn-primary', id: 'acknowledge' }, t('Acknowledge'));
+    const err = el('p', { class: 'form-error', role: 'alert', id: 'synthesis-error' });
     clear(detail,
-      h('h2', { id: 'inbox-detail-title' }, `${checklistName(x.checklist, t)}${patient ? ` · ${patientName(patient)}` : ''}`),
-      h('p', { class: 'meta' }, `${t('Revision')} ${x.revision}, ${t('signed by')} ${x.finalized_by || ''} ${when(x.finalized_at)}`),
+      el('h2', { id: 'inbox-detail-title' }, `${checklistName(x.checklist, t)}${patient ? ` · ${patientName(patient)}` : ''}`),
+      el('p', { class: 'meta' }, `${t('Revision')} ${x.revision}, ${t('signed by')} ${x.finalized_by || ''} ${when(x.finalized_at)}`),
       brief ? renderReadOnly(brief, x.data || {}, { t }) : null,
-      h('p', {}, h('a', { href: `#/handoffs/${x.id}` }, t('Open the full handoff')), ' · ',
-        h('a', { href: `#/handoffs/${x.id}/documents` }, t('Documents'))),
-      h('div', { class: 'field' },
-        h('label', { for: 'synthesis' }, t('Your synthesis'), h('span', { class: 'req' }, ` (${t('required')})`)),
-        h('p', { class: 'hint', id: 'synthesis-help' }, t('Say back, in your own words, what you are taking over and what you will do.')),
+      el('p', {}, el('a', { href: `#/handoffs/${x.id}` }, t('Open the full handoff')), ' · ',
+        el('a', { href: `#/handoffs/${x.id}/documents` }, t('Documents'))),
+      el('div', { class: 'field' },
+        el('label', { for: 'synthesis' }, t('Your synthesis'), el('span', { class: 'req' }, ` (${t('required')})`)),
+        el('p', { class: 'hint', id: 'synthesis-help' }, t('Say back, in your own words, what you are taking over and what you will do.')),
         box, err),
-      h('div', { class: 'button-row' }, ack));
+      el('div', { class: 'button-row' }, ack));
     ack.addEventListener('click', async () => {
       const synthesis = box.value.trim();
       box.removeAttribute('aria-invalid');

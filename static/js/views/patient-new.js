@@ -1,6 +1,6 @@
 // Register a patient. Online, the server's answer (409 duplicate MRN, 422) shows next to the fields;
 // offline, the patient is queued and can get drafts at once.
-import { h, clear } from '../form/dom.js';
+import { el, clear } from '../dom.js';
 import { heading, rememberPatient, errorsByPath, problem } from './common.js';
 
 const FIELDS = [
@@ -13,21 +13,21 @@ const FIELDS = [
 export async function render(container, ctx) {
   const t = ctx.t;
   const today = new Date().toISOString().slice(0, 10);
-  const row = ([key, id, label, attrs]) => h('div', { class: 'field', data: { field: key } },
-    h('label', { for: id }, t(label), h('span', { class: 'req' }, ` (${t('required')})`)),
-    h('input', { type: 'text', id, name: key, required: true, ...attrs, max: key === 'birth_date' ? today : null }));
-  const language = h('div', { class: 'field', data: { field: 'preferred_language' } },
-    h('label', { for: 'patient-language' }, t('Preferred language')),
-    h('select', { id: 'patient-language', name: 'preferred_language' },
-      h('option', { value: 'en' }, 'English'), h('option', { value: 'es' }, 'Español')),
-    h('p', { class: 'hint', id: 'patient-language-help' }, t('The patient summary is written in this language.')));
-  const save = h('button', { type: 'submit', class: 'btn btn-primary', id: 'patient-save' }, t('Add patient'));
-  const formError = h('p', { class: 'form-error', role: 'alert', id: 'patient-form-error' });
-  const form = h('form', { id: 'patient-form', novalidate: true, class: 'narrow' },
+  const row = ([key, id, label, attrs]) => el('div', { class: 'field', data: { field: key } },
+    el('label', { for: id }, t(label), el('span', { class: 'req' }, ` (${t('required')})`)),
+    el('input', { type: 'text', id, name: key, required: true, ...attrs, max: key === 'birth_date' ? today : null }));
+  const language = el('div', { class: 'field', data: { field: 'preferred_language' } },
+    el('label', { for: 'patient-language' }, t('Preferred language')),
+    el('select', { id: 'patient-language', name: 'preferred_language' },
+      el('option', { value: 'en' }, 'English'), el('option', { value: 'es' }, 'Español')),
+    el('p', { class: 'hint', id: 'patient-language-help' }, t('The patient summary is written in this language.')));
+  const save = el('button', { type: 'submit', class: 'btn btn-primary', id: 'patient-save' }, t('Add patient'));
+  const formError = el('p', { class: 'form-error', role: 'alert', id: 'patient-form-error' });
+  const form = el('form', { id: 'patient-form', novalidate: true, class: 'narrow' },
     FIELDS.map(row), language, formError,
-    h('div', { class: 'button-row' }, save, h('a', { class: 'btn', href: '#/patients' }, t('Cancel'))));
+    el('div', { class: 'button-row' }, save, el('a', { class: 'btn', href: '#/patients' }, t('Cancel'))));
   form.querySelector('#patient-language').setAttribute('aria-describedby', 'patient-language-help');
-  clear(container, h('div', { class: 'screen' }, heading(t('Add patient')), form));
+  clear(container, el('div', { class: 'screen' }, heading(t('Add patient')), form));
 
   function showErrors(byPath) {
     for (const n of form.querySelectorAll('.field-error')) n.remove();
@@ -39,7 +39,7 @@ export async function render(container, ctx) {
       if (!box) continue;
       const input = box.querySelector('input, select');
       const id = `${input.id}-error`;
-      box.append(h('p', { class: 'field-error', id, data: { path } }, messages.join(' ')));
+      box.append(el('p', { class: 'field-error', id, data: { path } }, messages.join(' ')));
       input.setAttribute('aria-invalid', 'true');
       input.setAttribute('aria-describedby', [input.getAttribute('aria-describedby'), id].filter(Boolean).join(' '));
       first ||= input;

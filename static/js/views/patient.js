@@ -1,5 +1,5 @@
 // One patient: their handoffs (server's, and drafts on this tablet not sent yet); start or carry forward one.
-import { h, clear } from '../form/dom.js';
+import { el, clear } from '../dom.js';
 import {
   cached, checklist, patientById, rememberPatient, patientName, heading, when, statusBadge, checklistName,
   errorBox, problem, isOffline,
@@ -29,34 +29,34 @@ export async function render(container, ctx, params) {
   try {
     patient = localPid ? (ctx.sync.pendingPatients?.() || []).find((p) => p.localId === localPid) : await patientById(ctx, pid);
   } catch (e) {
-    clear(container, h('div', { class: 'screen' }, heading(t('Patient')), errorBox(e, t)));
+    clear(container, el('div', { class: 'screen' }, heading(t('Patient')), errorBox(e, t)));
     return;
   }
   if (!patient) {
-    clear(container, h('div', { class: 'screen' }, heading(t('Patient')),
-      h('p', { class: 'note note-error', role: 'alert' }, t('This patient is not on this tablet, and the server cannot be reached.'))));
+    clear(container, el('div', { class: 'screen' }, heading(t('Patient')),
+      el('p', { class: 'note note-error', role: 'alert' }, t('This patient is not on this tablet, and the server cannot be reached.'))));
     return;
   }
   if (!localPid) rememberPatient(ctx, patient);
 
-  const note = h('p', { class: 'list-status', role: 'status' });
-  const list = h('ul', { class: 'list handoff-list', 'aria-label': t('Handoffs') });
-  const btn = (id, text, onclick, cls = 'btn') => h('button', { type: 'button', id, class: cls, onclick }, text);
+  const note = el('p', { class: 'list-status', role: 'status' });
+  const list = el('ul', { class: 'list handoff-list', 'aria-label': t('Handoffs') });
+  const btn = (id, text, onclick, cls = 'btn') => el('button', { type: 'button', id, class: cls, onclick }, text);
   const carry = btn('carry-forward', t('Carry forward last I-PASS'), () => begin('ipass', true));
-  const carryHelp = h('p', { class: 'muted small', id: 'carry-forward-help' },
+  const carryHelp = el('p', { class: 'muted small', id: 'carry-forward-help' },
     t('Copies the last I-PASS into a new one, without its receiver and without actions marked done.'));
   carry.setAttribute('aria-describedby', 'carry-forward-help');
-  clear(container, h('div', { class: 'screen' },
-    h('div', { class: 'page-header' }, heading(patientName(patient)), localPid ? statusBadge('local', t) : null),
-    h('p', { class: 'meta' },
-      h('span', {}, `${t('MRN')} ${patient.mrn}`), h('span', {}, `${t('Born')} ${patient.birth_date}`),
-      h('span', {}, `${t('Language')}: ${patient.preferred_language === 'es' ? 'Español' : 'English'}`)),
-    h('div', { class: 'button-row' },
+  clear(container, el('div', { class: 'screen' },
+    el('div', { class: 'page-header' }, heading(patientName(patient)), localPid ? statusBadge('local', t) : null),
+    el('p', { class: 'meta' },
+      el('span', {}, `${t('MRN')} ${patient.mrn}`), el('span', {}, `${t('Born')} ${patient.birth_date}`),
+      el('span', {}, `${t('Language')}: ${patient.preferred_language === 'es' ? 'Español' : 'English'}`)),
+    el('div', { class: 'button-row' },
       btn('start-discharge', `+ ${t('Start discharge')}`, () => begin('discharge'), 'btn btn-primary'),
       btn('start-ipass', `+ ${t('Start I-PASS')}`, () => begin('ipass'), 'btn btn-primary'),
       carry),
     carryHelp,
-    h('h2', {}, t('Handoffs')), note, list));
+    el('h2', {}, t('Handoffs')), note, list));
 
   const drafts = (await ctx.store.listDrafts().catch(() => []))
     .filter((d) => (localPid ? d.patientLocalId === localPid && d.patientId == null : +d.patientId === pid));
@@ -73,17 +73,17 @@ export async function render(container, ctx, params) {
 
   const local = drafts.filter((d) => !d.handoffId);
   const rows = [
-    ...local.map((d) => h('li', {}, h('a', { class: 'list-row handoff-row local', href: `#/drafts/${d.localId}`, data: { localId: d.localId } },
-      h('span', { class: 'row-main' }, h('strong', {}, checklistName(d.checklist, t)), ' ', statusBadge('local', t)),
-      h('span', { class: 'row-meta' }, h('span', {}, `${t('Edited')} ${when(d.updatedAt)}`))))),
-    ...handoffs.map((x) => h('li', {}, h('a', { class: 'list-row handoff-row', href: `#/handoffs/${x.id}`, data: { handoffId: x.id } },
-      h('span', { class: 'row-main' }, h('strong', {}, checklistName(x.checklist, t)), ' ', statusBadge(x.status, t),
-        byHandoff.has(x.id) && byHandoff.get(x.id).status !== 'final' ? h('span', { class: 'badge' }, t('Draft on this tablet')) : null),
-      h('span', { class: 'row-meta' },
-        h('span', {}, `${t('Revision')} ${x.revision}`),
-        h('span', {}, `${t('Updated')} ${when(x.updated_at)}${x.updated_by ? ` ${t('by')} ${x.updated_by}` : ''}`))))),
+    ...local.map((d) => el('li', {}, el('a', { class: 'list-row handoff-row local', href: `#/drafts/${d.localId}`, data: { localId: d.localId } },
+      el('span', { class: 'row-main' }, el('strong', {}, checklistName(d.checklist, t)), ' ', statusBadge('local', t)),
+      el('span', { class: 'row-meta' }, el('span', {}, `${t('Edited')} ${when(d.updatedAt)}`))))),
+    ...handoffs.map((x) => el('li', {}, el('a', { class: 'list-row handoff-row', href: `#/handoffs/${x.id}`, data: { handoffId: x.id } },
+      el('span', { class: 'row-main' }, el('strong', {}, checklistName(x.checklist, t)), ' ', statusBadge(x.status, t),
+        byHandoff.has(x.id) && byHandoff.get(x.id).status !== 'final' ? el('span', { class: 'badge' }, t('Draft on this tablet')) : null),
+      el('span', { class: 'row-meta' },
+        el('span', {}, `${t('Revision')} ${x.revision}`),
+        el('span', {}, `${t('Updated')} ${when(x.updated_at)}${x.updated_by ? ` ${t('by')} ${x.updated_by}` : ''}`))))),
   ];
-  clear(list, rows.length ? rows : h('li', { class: 'muted empty' }, t('No handoffs yet.')));
+  clear(list, rows.length ? rows : el('li', { class: 'muted empty' }, t('No handoffs yet.')));
 
   // The newest I-PASS, on the server or on this tablet (the tablet's copy wins when newer).
   const ipass = [

@@ -1,5 +1,5 @@
 // The patients I am working with: drafts on this tablet and recently opened first, then the server's list; search.
-import { h, clear, debounce } from '../form/dom.js';
+import { el, clear, debounce } from '../dom.js';
 import { cached, checklist, patientById, patientName, heading, problem, isOffline, statusBadge } from './common.js';
 
 let prefetched = false;
@@ -17,18 +17,18 @@ async function prefetchChecklists(ctx) {
 export async function render(container, ctx) {
   const t = ctx.t;
   prefetchChecklists(ctx);
-  const search = h('input', {
+  const search = el('input', {
     type: 'search', id: 'patient-search', name: 'q', autocomplete: 'off', spellcheck: 'false',
     'aria-describedby': 'patient-search-help',
   });
-  const status = h('p', { class: 'list-status', role: 'status' });
-  const list = h('ul', { class: 'list patient-list', 'aria-label': t('Patients') });
-  clear(container, h('div', { class: 'screen' },
-    h('div', { class: 'page-header' }, heading(t('Patients')),
-      h('a', { class: 'btn btn-primary', id: 'add-patient', href: '#/patients/new' }, `+ ${t('Add patient')}`)),
-    h('div', { class: 'field patient-search' },
-      h('label', { for: 'patient-search' }, t('Find a patient')),
-      h('p', { class: 'hint', id: 'patient-search-help' }, t('Name or MRN.')),
+  const status = el('p', { class: 'list-status', role: 'status' });
+  const list = el('ul', { class: 'list patient-list', 'aria-label': t('Patients') });
+  clear(container, el('div', { class: 'screen' },
+    el('div', { class: 'page-header' }, heading(t('Patients')),
+      el('a', { class: 'btn btn-primary', id: 'add-patient', href: '#/patients/new' }, `+ ${t('Add patient')}`)),
+    el('div', { class: 'field patient-search' },
+      el('label', { for: 'patient-search' }, t('Find a patient')),
+      el('p', { class: 'hint', id: 'patient-search-help' }, t('Name or MRN.')),
       search),
     status, list));
 
@@ -52,13 +52,13 @@ export async function render(container, ctx) {
 
   const row = (p) => {
     const n = open.get(p.id) || 0;
-    return h('li', {}, h('a', { class: 'list-row patient-row', href: `#/patients/${p.id}`, data: { patientId: p.id } },
-      h('span', { class: 'row-main' }, h('strong', { class: 'name' }, patientName(p))),
-      h('span', { class: 'row-meta' },
-        h('span', {}, `${t('MRN')} ${p.mrn}`),
-        h('span', {}, `${t('Born')} ${p.birth_date}`),
+    return el('li', {}, el('a', { class: 'list-row patient-row', href: `#/patients/${p.id}`, data: { patientId: p.id } },
+      el('span', { class: 'row-main' }, el('strong', { class: 'name' }, patientName(p))),
+      el('span', { class: 'row-meta' },
+        el('span', {}, `${t('MRN')} ${p.mrn}`),
+        el('span', {}, `${t('Born')} ${p.birth_date}`),
         p.pending ? statusBadge('local', t) : null,
-        n ? h('span', { class: 'badge drafts' }, `${n} ${t(n === 1 ? 'open draft' : 'open drafts')}`) : null)));
+        n ? el('span', { class: 'badge drafts' }, `${n} ${t(n === 1 ? 'open draft' : 'open drafts')}`) : null)));
   };
 
   let seq = 0;

@@ -6,6 +6,9 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from .auth.models import ROLES
+from .domain import Actor
+from .errors import flatten_messages
 from .extensions import db
 
 
@@ -22,25 +25,31 @@ def user_cli():
 
 @user_cli.command("create")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(["nurse", "physician", "admin"]))
+@click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--display-name", default=None, help="Name shown on signatures, e.g. 'Ana Ruiz, RN'.")
 def create_user_command(username, role, display_name):
     """Create USERNAME; the password is read from standard input (one line)."""
-    from .audit import service as audit
-    from .auth.service import UserExists, create_user
+    from marshmallow import ValidationError
+
+    from .auth.schemas import NewUserSchema
+    from .auth.service import create_user
+    from .domain import Conflict
 
     line = sys.stdin.readline()
     password = line.rstrip("\r\n")
     if not password:
         raise click.ClickException("no password on standard input (send one line, e.g. printf '%s\\n' \"$PW\" | ...)")
     try:
-        user = create_user(username, password, role, display_name)
-    except UserExists as exc:
-        raise click.ClickException(f"{exc}; nothing was changed") from None
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
-    audit.record("user.create", "user", user.id, user=user, detail={"username": user.username, "role": role,
-                                                                    "via": "cli"})
+        fields = NewUserSchema().load({"username": username, "password": password, "role": role,
+                                       "display_name": display_name})
+    except ValidationError as exc:
+        problems = "; ".join(f"{p['path']}: {p['message']}" for p in flatten_messages(exc.messages))
+        raise click.ClickException(problems) from None
+    try:
+        user = create_user(Actor.system("cli"), fields["username"], fields["password"], fields["role"],
+                           fields.get("display_name"), via="cli")
+    except Conflict as exc:
+        raise click.ClickException(f"{exc.message} Nothing was changed.") from None
     db.session.commit()
     click.echo(f"created user {user.username!r} with role {role}")
 

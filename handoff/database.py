@@ -21,6 +21,13 @@ from .extensions import db
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Ids are 32-bit integers in every table; a larger number in a URL names nothing.
+MAX_ID = 2**31 - 1
+
+
+def get(model, ident: int):
+    """The row of `model` with primary key `ident`, or None (also for ids no column can hold)."""
+    return db.session.get(model, ident) if 0 < ident <= MAX_ID else None
 
 
 @event.listens_for(Engine, "connect")

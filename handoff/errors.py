@@ -3,14 +3,19 @@
 Every error body under /api has the same shape, so a client needs one parser:
 `{"code": 422, "status": "Unprocessable Entity", "message": "...",
   "errors": [{"path": "medications.2.dose", "message": "..."}]}`
+
+Services raise the domain errors of `domain.py`; this is the one place that maps them to
+the contract's status codes (`DOMAIN_STATUS`).
 """
 
 import logging
 from collections.abc import Mapping
 
-from flask import Flask, jsonify, request
+from flask import Flask, g, jsonify, request
 from flask_smorest import abort as smorest_abort
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
+
+from . import domain
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +33,30 @@ PLAIN_MESSAGES = {
     428: "Send the If-Match header with the ETag you last read.",
     429: "Too many requests. Wait a moment and try again.",
 }
+
+
+DOMAIN_STATUS = {
+    domain.NotFound: 404,
+    domain.Invalid: 422,
+    domain.Conflict: 409,
+    domain.Stale: 412,
+    domain.Forbidden: 403,
+    domain.Unauthenticated: 401,
+    domain.RateLimited: 429,
+}
+
+
+def status_of(error: domain.DomainError) -> int:
+    for kind in type(error).__mro__:
+        if kind in DOMAIN_STATUS:
+            return DOMAIN_STATUS[kind]
+    return 400
+
+
+def keep_writes_if_asked(error: domain.DomainError) -> None:
+    """Commit the request's transaction although it answers an error, when the refusal says so."""
+    if error.keep_writes:
+        g.commit_on_error = True  # read by database._finish_transaction
 
 
 def flatten_messages(messages) -> list[dict]:
@@ -101,6 +130,20 @@ def init_app(app: Flask) -> None:
         headers = (getattr(exc, "data", None) or {}).get("headers") or {}
         for name, value in headers.items():
             response.headers[name] = value
+        return response
+
+    @app.errorhandler(domain.DomainError)
+    def _domain_error(exc: domain.DomainError):
+        code = status_of(exc)
+        keep_writes_if_asked(exc)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, domain.RateLimited) else {}
+        if not wants_json():
+            page = default_exceptions[code]()
+            return page.get_response(), code, headers
+        response = jsonify({"code": code, "status": default_exceptions[code]().name, "message": exc.message,
+                            "errors": exc.problems, **exc.detail})
+        response.status_code = code
+        response.headers.update(headers)
         return response
 
     @app.errorhandler(Exception)

@@ -1,13 +1,12 @@
 """Counting failures per client in the shared database, so limits hold across every worker and host.
 
-Used for guesses at take-home links and for wrong passwords. The count is written even
-when the request fails (the view sets `g.commit_on_error`), otherwise a failed guess
-would roll its own count back.
+Used for guesses at take-home links and for wrong passwords. The count must be kept even
+though the request fails, otherwise a failed guess would roll its own count back: the
+caller raises its refusal with `keep_writes=True` (see `domain.DomainError`).
 """
 
 import time
 
-from flask import g
 from sqlalchemy import String, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,14 +27,18 @@ def _window(seconds: int) -> int:
     return int(time.time()) // seconds
 
 
+def seconds_left(seconds: int) -> int:
+    """Until the current window ends (for `Retry-After`)."""
+    return seconds - int(time.time()) % seconds
+
+
 def failures(bucket: str, window_seconds: int) -> int:
     return db.session.scalar(select(RateLimitHit.count).where(
         RateLimitHit.bucket == bucket[:120], RateLimitHit.window_start == _window(window_seconds))) or 0
 
 
 def add_failure(bucket: str, window_seconds: int) -> None:
-    """One more failure in the current window; kept even though the request answers with an error."""
-    g.commit_on_error = True
+    """One more failure in the current window."""
     bucket, window = bucket[:120], _window(window_seconds)
     updated = db.session.execute(
         update(RateLimitHit).where(RateLimitHit.bucket == bucket, RateLimitHit.window_start == window)

@@ -123,13 +123,14 @@ def client(app):
 def make_user(app):
     """Create a user through the service and return an ApiClient signed in as them."""
     from handoff.auth.service import create_user
+    from handoff.domain import Actor
 
     counter = itertools.count(1)
 
     def make(role: str = "nurse", username: str | None = None) -> ApiClient:
         username = username or f"{role}{next(counter)}"
         with app.app_context():
-            create_user(username, PASSWORD, role)
+            create_user(Actor.system("test"), username, PASSWORD, role)
             db.session.commit()
             db.session.remove()
         client = app.test_client()

@@ -126,7 +126,7 @@ def test_session_endpoint_lets_a_reloaded_app_recover_its_csrf_token(client, nur
 
 
 def test_password_guessing_is_limited_per_user_name(client, nurse):
-    from handoff.auth.routes import LOGIN_FAILURE_LIMIT
+    from handoff.auth.service import LOGIN_FAILURE_LIMIT
 
     for _ in range(LOGIN_FAILURE_LIMIT):
         assert login(client, "nurse", "guess").status_code == 401

@@ -4,12 +4,12 @@ from datetime import UTC
 
 from marshmallow import Schema, fields, validate
 
-from ..common import iso
+from ..api_fields import Id, UtcDateTime
 
 
 class AuditQuerySchema(Schema):
-    handoff_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
-    patient_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    handoff_id = Id()
+    patient_id = Id()
     username = fields.String(validate=validate.Length(max=64))
     action = fields.String(validate=validate.Length(max=64))
     since = fields.AwareDateTime(default_timezone=UTC, metadata={"description": "ISO 8601; UTC if no zone"})
@@ -19,7 +19,7 @@ class AuditQuerySchema(Schema):
 
 class AuditEventSchema(Schema):
     id = fields.Integer()
-    at = fields.Function(lambda e: iso(e.at))
+    at = UtcDateTime()
     username = fields.String()
     action = fields.String()
     record_type = fields.String()
@@ -32,16 +32,8 @@ class AuditEventSchema(Schema):
     hash = fields.String()
 
 
-class AuditPageSchema(Schema):
-    items = fields.List(fields.Nested(AuditEventSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
-
-
 class ChainReportSchema(Schema):
     ok = fields.Boolean()
     checked = fields.Integer()
     broken_at = fields.Integer(allow_none=True)
     reason = fields.String(allow_none=True)
-

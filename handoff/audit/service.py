@@ -8,11 +8,12 @@ many hosts still form one unbroken chain.
 
 from dataclasses import dataclass
 
-from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import select
 
 from ..common import canonical_json, iso, sha256_hex, utcnow
+from ..domain import Actor
 from ..extensions import db
+from ..pagination import Page, paginate
 from .models import GENESIS_HASH, AuditChainHead, AuditEvent
 
 HEAD_ID = 1
@@ -39,21 +40,20 @@ def ensure_chain_head_in(session) -> None:
         session.flush()
 
 
-def record(action: str, record_type: str, record_id=None, *, patient_id=None, handoff_id=None,
-           detail: dict | None = None, user=None) -> AuditEvent:
-    """Append one event: who (the signed-in user), what, which record, when, from where."""
-    user = user if user is not None else (g.get("user") if has_app_context() else None)
+def record(actor: Actor, action: str, record_type: str, record_id=None, *, patient_id=None, handoff_id=None,
+           detail: dict | None = None) -> AuditEvent:
+    """Append one event: who (the actor), what, which record, when, from where."""
     head = db.session.scalar(select(AuditChainHead).where(AuditChainHead.id == HEAD_ID).with_for_update())
     if head is None:
         ensure_chain_head()
         head = db.session.get(AuditChainHead, HEAD_ID)
     event = AuditEvent(
         at=utcnow(),
-        user_id=user.id if user is not None else None,
-        username=user.username if user is not None else "(anonymous)",
+        user_id=actor.user_id,
+        username=actor.username,
         action=action, record_type=record_type, record_id=None if record_id is None else str(record_id),
         patient_id=patient_id, handoff_id=handoff_id,
-        client_addr=request.remote_addr if has_request_context() else "cli",
+        client_addr=actor.client_addr,
         detail=detail or None, prev_hash=head.last_hash,
     )
     event.hash = event_digest(event)
@@ -62,6 +62,20 @@ def record(action: str, record_type: str, record_id=None, *, patient_id=None, ha
     head.last_hash = event.hash
     head.last_event_id = event.id
     return event
+
+
+SEARCH_FILTERS = ("handoff_id", "patient_id", "username", "action")
+
+
+def search(filters: dict, page: int, per_page: int) -> Page:
+    """Events matching every filter given (and `since`, a moment), oldest first."""
+    stmt = select(AuditEvent)
+    for name in SEARCH_FILTERS:
+        if name in filters:
+            stmt = stmt.where(getattr(AuditEvent, name) == filters[name])
+    if "since" in filters:
+        stmt = stmt.where(AuditEvent.at >= filters["since"])
+    return paginate(stmt.order_by(AuditEvent.id), page, per_page)
 
 
 @dataclass

@@ -1,61 +1,78 @@
-"""Who is calling, and may they? Passwords, sessions, bearer tokens, roles, CSRF.
+"""Users and their credentials: passwords, sign-in with its guessing limit, sessions, tokens.
 
-Sessions and tokens are rows in the database (not signed cookies), so signing out or
-revoking a token takes effect on every app host at once, and the app keeps no state of
-its own between requests.
+Nothing here reads the request: the routes pass the client address and the acting user
+(`auth.access` is the request side). Only the SHA-256 of a session or token secret is
+stored; the secret has 256 random bits, so a fast hash is enough.
 """
 
-import hmac
 import secrets
-from datetime import timedelta
-from functools import wraps
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, g, request
+from flask import current_app
 from sqlalchemy import select
 
+from .. import ratelimit
+from ..audit import service as audit
 from ..common import as_utc, sha256_hex, utcnow
-from ..errors import abort
+from ..database import get
+from ..domain import Actor, Conflict, NotFound, RateLimited, Unauthenticated
 from ..extensions import db
-from .models import ROLES, Credential, User
+from .models import Credential, User
+from .schemas import MAX_PASSWORD_LENGTH
 
-SESSION_COOKIE = "handoff_session"
-CSRF_HEADER = "X-CSRF-Token"
-SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-MAX_PASSWORD_LENGTH = 1024
+WRONG_CREDENTIALS = "Wrong username or password."
+# Password guessing: after this many failures for one user name in the window, sign-in for that
+# name is refused until the window ends (counted in the database, so every worker agrees). Per
+# name, not per address: a ward's tablets share one address behind the hospital's NAT.
+LOGIN_FAILURE_LIMIT = 20
+LOGIN_WINDOW_SECONDS = 900
 
 _hasher = PasswordHasher()
 # Verified against when the user does not exist, so both failures take the same time.
 _DUMMY_HASH = _hasher.hash("handoff-timing-equaliser")
 
 
-class UserExists(Exception):
-    pass
+@dataclass
+class SignedIn:
+    """A credential just issued (its secret shown once) or the one a request carries (no secret)."""
+
+    user: User
+    credential: Credential
+    secret: str | None = None
+
+    @property
+    def csrf_token(self) -> str | None:
+        return self.credential.csrf_token
 
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def create_user(username: str, password: str, role: str, display_name: str | None = None) -> User:
+def create_user(actor: Actor, username: str, password: str, role: str, display_name: str | None = None,
+                *, via: str | None = None) -> User:
+    """`username`, `password` and `role` have passed `NewUserSchema`."""
     username = username.strip()
-    if role not in ROLES:
-        raise ValueError(f"role must be one of: {', '.join(ROLES)}")
-    if not username or len(username) > 64:
-        raise ValueError("username must be 1 to 64 characters")
-    if len(password) < 8 or len(password) > MAX_PASSWORD_LENGTH:
-        raise ValueError("password must be 8 to 1024 characters")
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise UserExists(f"a user named {username!r} already exists")
+        raise Conflict(f"A user named {username!r} already exists.",
+                       [{"path": "username", "message": "Already taken."}])
     user = User(username=username, password_hash=hash_password(password), role=role, display_name=display_name)
     db.session.add(user)
     db.session.flush()
+    audit.record(actor, "user.create", "user", user.id,
+                 detail={"username": user.username, "role": user.role, **({"via": via} if via else {})})
     return user
 
 
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.username)).all())
+
+
 def check_credentials(username: str, password: str) -> User | None:
-    """The user, or None; the caller answers the same 401 whatever the reason."""
+    """The user, or None; the caller answers the same whatever the reason."""
     user = db.session.scalar(select(User).where(User.username == username))
     stored = user.password_hash if user is not None and user.is_active else _DUMMY_HASH
     try:
@@ -67,6 +84,25 @@ def check_credentials(username: str, password: str) -> User | None:
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def sign_in(username: str, password: str, *, kind: str, client_addr: str) -> SignedIn:
+    """Check the password (within the guessing limit) and issue a session or a bearer token."""
+    bucket = f"login:{username.casefold()}"
+    if ratelimit.failures(bucket, LOGIN_WINDOW_SECONDS) >= LOGIN_FAILURE_LIMIT:
+        raise RateLimited("Too many failed sign-ins for this user. Wait 15 minutes or ask an administrator.",
+                          retry_after=ratelimit.seconds_left(LOGIN_WINDOW_SECONDS))
+    user = check_credentials(username, password)
+    if user is None:
+        ratelimit.add_failure(bucket, LOGIN_WINDOW_SECONDS)
+        raise Unauthenticated(WRONG_CREDENTIALS, keep_writes=True)
+    secret, credential = issue_credential(user, kind)
+    actor = Actor(user, client_addr)
+    if kind == "session":
+        audit.record(actor, "auth.login", "user", user.id)
+    else:
+        audit.record(actor, "auth.token.create", "credential", credential.id)
+    return SignedIn(user, credential, secret)
 
 
 def issue_credential(user: User, kind: str) -> tuple[str, Credential]:
@@ -88,73 +124,37 @@ def revoke(credential: Credential) -> None:
         credential.revoked_at = utcnow()
 
 
-def _find_credential(secret: str, kind: str) -> Credential | None:
-    return db.session.scalar(
+def sign_out(actor: Actor, credential: Credential) -> None:
+    revoke(credential)
+    audit.record(actor, "auth.logout", "user", actor.user_id)
+
+
+def revoke_token(actor: Actor, token_id: int) -> None:
+    """Revoke a bearer token: one's own, or anyone's for an admin; others' look like none."""
+    credential = get(Credential, token_id)
+    if credential is None or credential.kind != "bearer" or (
+        credential.user_id != actor.user_id and actor.user.role != "admin"
+    ):
+        raise NotFound(f"There is no token {token_id} of yours.")
+    revoke(credential)
+    audit.record(actor, "auth.token.revoke", "credential", credential.id)
+
+
+def usable_credential(secret: str, kind: str, idle_minutes: int, now: datetime | None = None) -> Credential | None:
+    """The credential with this secret if it still works: not revoked, expired or idle too long."""
+    credential = db.session.scalar(
         select(Credential).where(Credential.secret_hash == sha256_hex(secret), Credential.kind == kind)
     )
-
-
-def _usable(credential: Credential | None) -> bool:
     if credential is None or credential.revoked_at is not None or not credential.user.is_active:
-        return False
-    now = utcnow()
+        return None
+    now = now or utcnow()
     if credential.expires_at is not None and as_utc(credential.expires_at) <= now:
-        return False
-    if credential.kind == "session":
-        idle = timedelta(minutes=current_app.config["HANDOFF_SESSION_IDLE_MINUTES"])
-        if now - as_utc(credential.last_used_at) > idle:
-            return False
-    return True
+        return None
+    if credential.kind == "session" and now - as_utc(credential.last_used_at) > timedelta(minutes=idle_minutes):
+        return None
+    return credential
 
 
-def authenticate_request() -> None:
-    """Set g.user and g.credential from a bearer token or the session cookie, or answer 401/403."""
-    g.user = None
-    g.credential = None
-    header = request.headers.get("Authorization", "")
-    if header:
-        scheme, _, secret = header.partition(" ")
-        if scheme.lower() != "bearer" or not secret.strip():
-            abort(401, "Use 'Authorization: Bearer TOKEN'.")
-        credential = _find_credential(secret.strip(), "bearer")
-    else:
-        secret = request.cookies.get(SESSION_COOKIE)
-        if not secret:
-            abort(401)
-        credential = _find_credential(secret, "session")
-    if not _usable(credential):
-        abort(401, "Your sign-in has expired or was revoked. Sign in again.")
-    if credential.kind == "session" and request.method not in SAFE_METHODS:
-        sent = request.headers.get(CSRF_HEADER, "")
-        if not hmac.compare_digest(sent.encode(), (credential.csrf_token or "").encode()):
-            abort(403, f"Missing or wrong {CSRF_HEADER} header.")
+def touch(credential: Credential) -> None:
+    """Record use, which keeps a session from idling out."""
     credential.last_used_at = utcnow()
-    g.user = credential.user
-    g.credential = credential
-
-
-def requires(*roles: str):
-    """Allow a view to the given roles only. Every /api/v1 view carries one (a test checks)."""
-    unknown = set(roles) - set(ROLES)
-    if unknown:
-        raise ValueError(f"unknown roles {unknown}")
-
-    def decorate(view):
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            if g.get("user") is None:
-                abort(401)
-            if g.user.role not in roles:
-                abort(403, f"This needs the role {' or '.join(roles)}; you are signed in as {g.user.role}.")
-            return view(*args, **kwargs)
-
-        wrapper.allowed_roles = roles
-        return wrapper
-
-    return decorate
-
-
-def public(view):
-    """Mark a view that answers without credentials (login, token exchange)."""
-    view.allowed_roles = ("anyone",)
-    return view

@@ -1,15 +1,15 @@
 """Checklist routes: list, read (any signed-in user), publish (admin)."""
 
-from flask import g, request
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from ..auth.access import requires
 from ..auth.models import ROLES
-from ..auth.service import requires
-from ..errors import abort
+from ..http import actor
 from ..idempotency import idempotent
 from . import service
-from .schemas import ChecklistDocumentSchema, ChecklistQuerySchema, ChecklistSummarySchema
+from .schemas import ChecklistDocumentSchema, ChecklistPublishSchema, ChecklistQuerySchema, ChecklistSummarySchema
 
 blp = Blueprint("checklists", __name__, url_prefix="/api/v1/checklists", description="Checklist definitions")
 
@@ -24,14 +24,12 @@ class Checklists(MethodView):
 
     @idempotent
     @requires("admin")
+    @blp.arguments(ChecklistPublishSchema)
     @blp.doc(requestBody={"content": {"application/json": {"schema": ChecklistDocumentSchema}}})
-    @blp.response(201)
-    def post(self):
+    @blp.response(201, ChecklistDocumentSchema)
+    def post(self, definition):
         """Publish a definition; the same key becomes its next version"""
-        raw = request.get_json(silent=True)
-        if not isinstance(raw, dict):
-            abort(422, "Send the checklist definition as a JSON object.", [{"path": "", "message": "Not an object."}])
-        checklist = service.publish(raw, g.user)
+        checklist = service.publish(actor(), definition)
         location = f"{request.path.rstrip('/')}/{checklist.key}?version={checklist.version}"
         return service.as_document(checklist), 201, {"Location": location}
 
@@ -43,4 +41,4 @@ class ChecklistDetail(MethodView):
     @blp.response(200, ChecklistDocumentSchema)
     def get(self, key, version=None):
         """Latest definition, or `?version=N`"""
-        return service.as_document(service.get_or_404(key, version))
+        return service.as_document(service.get(key, version))

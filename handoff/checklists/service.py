@@ -4,11 +4,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit import service as audit
-from ..errors import abort
+from ..domain import Actor, Conflict, NotFound
 from ..extensions import db
 from .builtin import load_builtin_definitions
 from .data_schemas import validate_data
-from .definition import validate_definition
 from .models import ChecklistVersion
 
 READ_ONLY_KEYS = ("version", "published_at", "published_by")
@@ -34,32 +33,32 @@ def find(key: str, version: int | None = None) -> ChecklistVersion | None:
     return db.session.scalar(stmt.order_by(ChecklistVersion.version.desc()).limit(1))
 
 
-def get_or_404(key: str, version: int | None = None) -> ChecklistVersion:
+def get(key: str, version: int | None = None) -> ChecklistVersion:
     found = find(key, version)
     if found is None:
         which = f"version {version} of " if version is not None else ""
-        abort(404, f"There is no {which}checklist {key!r}.")
+        raise NotFound(f"There is no {which}checklist {key!r}.")
     return found
 
 
-def publish(raw, user) -> ChecklistVersion:
-    """Store `raw` as the next version of its key, exactly as posted (read-only keys aside)."""
-    problems = validate_definition(raw)
-    if problems:
-        abort(422, "The checklist definition is not valid.", problems)
+def publish(actor: Actor, raw: dict) -> ChecklistVersion:
+    """Store `raw` as the next version of its key, exactly as posted (read-only keys aside).
+
+    `raw` has passed `ChecklistPublishSchema` (the definition meta-schema).
+    """
     definition = {k: v for k, v in raw.items() if k not in READ_ONLY_KEYS}
     previous = find(definition["key"])
     checklist = ChecklistVersion(
         key=definition["key"], version=(previous.version + 1) if previous else 1,
-        title=definition["title"], definition=definition, published_by_id=user.id,
+        title=definition["title"], definition=definition, published_by_id=actor.user_id,
     )
     db.session.add(checklist)
     try:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        abort(409, "Another version of this checklist was published at the same moment. Try again.")
-    audit.record("checklist.publish", "checklist", f"{checklist.key}@{checklist.version}")
+        raise Conflict("Another version of this checklist was published at the same moment. Try again.") from None
+    audit.record(actor, "checklist.publish", "checklist", f"{checklist.key}@{checklist.version}")
     return checklist
 
 

@@ -1,22 +1,22 @@
-"""Load the demo: three users and synthetic patients with handoffs of both checklists.
+"""Load the demo: four users and synthetic patients with handoffs of both checklists.
 
 Safe to run again: users and patients that exist (by username, by MRN) are left alone.
-The passwords are printed because this is demo data for a laptop, never for a ward.
+The passwords are printed because this is demo data for a laptop, never for a ward. It
+goes through the same services as the API, acting as the demo clinicians from "demo".
 """
 
 import json
 from datetime import date
 from pathlib import Path
 
-from flask import g
 from sqlalchemy import select
-from werkzeug.datastructures import ETags
 
-from ..audit import service as audit
 from ..auth.models import User
 from ..auth.service import create_user
+from ..domain import Actor
 from ..extensions import db
 from ..handoffs import service as handoffs
+from ..patients import service as patients
 from ..patients.models import Patient
 
 DEMO_USERS = (
@@ -26,6 +26,7 @@ DEMO_USERS = (
     ("admin", "handoff-admin", "admin", "Clinical lead"),
 )
 PATIENTS_FILE = Path(__file__).with_name("patients.json")
+VIA = "demo"
 
 
 def load_demo() -> list[str]:
@@ -34,8 +35,7 @@ def load_demo() -> list[str]:
     for username, password, role, display_name in DEMO_USERS:
         user = db.session.scalar(select(User).where(User.username == username))
         if user is None:
-            user = create_user(username, password, role, display_name)
-            audit.record("user.create", "user", user.id, user=user, detail={"via": "demo"})
+            user = create_user(Actor.system(VIA), username, password, role, display_name, via=VIA)
         users[username] = user
         lines.append(f"  sign in as {username:<7} password {password:<16} ({role})")
     created = 0
@@ -43,16 +43,12 @@ def load_demo() -> list[str]:
         fields = dict(entry["patient"], birth_date=date.fromisoformat(entry["patient"]["birth_date"]))
         if db.session.scalar(select(Patient.id).where(Patient.mrn == fields["mrn"])) is not None:
             continue
-        patient = Patient(**fields, created_by_id=users["nurse"].id)
-        db.session.add(patient)
-        db.session.flush()
-        audit.record("patient.create", "patient", patient.id, patient_id=patient.id, user=users["nurse"])
+        patient = patients.create(Actor.system(VIA, users["nurse"]), fields)
         for item in entry["handoffs"]:
-            author = users["nurse"] if item["checklist"] == "discharge" else users["doctor"]
-            g.user = author  # the services audit as the signed-in user
-            handoff = handoffs.create(patient.id, item["checklist"], item["data"], author)
+            author = Actor.system(VIA, users["nurse"] if item["checklist"] == "discharge" else users["doctor"])
+            view = handoffs.create(author, patient.id, item["checklist"], item["data"])
             if item.get("finalize"):
-                handoffs.finalize(handoff.id, author, ETags(star_tag=True))
+                handoffs.finalize(author, view.handoff.id, expected={view.handoff.state})
         created += 1
     lines.insert(0, f"demo data: {created} new patients ({len(DEMO_USERS)} demo users)")
     return lines

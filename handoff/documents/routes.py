@@ -3,8 +3,9 @@
 from flask import Response
 from flask_smorest import Blueprint
 
+from ..auth.access import requires
 from ..auth.models import CLINICAL_ROLES
-from ..auth.service import requires
+from ..http import actor
 from . import service
 from .schemas import ClinicianQuerySchema, DocumentQuerySchema, ReadabilityQuerySchema, ReadabilitySchema
 
@@ -25,7 +26,7 @@ def pdf_response(body: bytes, filename: str, cache_hit: bool) -> Response:
 @blp.response(200, content_type="text/html", description="The patient's take-home summary page")
 def patient_summary_html(args, handoff_id):
     """Patient summary in plain language (`?lang=en|es`, `?revision=N`, `?large=true`)"""
-    html = service.patient_summary_page(handoff_id, args.get("revision"), args.get("lang"), args["large"])
+    html = service.patient_summary_page(actor(), handoff_id, args.get("revision"), args.get("lang"), args["large"])
     return Response(html, mimetype="text/html", headers={"Cache-Control": "no-store"})
 
 
@@ -35,7 +36,7 @@ def patient_summary_html(args, handoff_id):
 @blp.response(200, content_type="application/pdf", description="The patient's take-home summary as PDF")
 def patient_summary_pdf(args, handoff_id):
     """Patient summary as PDF"""
-    body, hit = service.pdf(handoff_id, service.PATIENT_SUMMARY, args.get("revision"), args.get("lang"),
+    body, hit = service.pdf(actor(), handoff_id, service.PATIENT_SUMMARY, args.get("revision"), args.get("lang"),
                             args["large"])
     return pdf_response(body, f"handoff-{handoff_id}-patient-summary.pdf", hit)
 
@@ -46,7 +47,7 @@ def patient_summary_pdf(args, handoff_id):
 @blp.response(200, content_type="application/pdf", description="The receiving clinician's handoff PDF")
 def clinician_pdf(args, handoff_id):
     """Clinician handoff PDF (`?revision=N`)"""
-    body, hit = service.pdf(handoff_id, service.CLINICIAN, args.get("revision"), None)
+    body, hit = service.pdf(actor(), handoff_id, service.CLINICIAN, args.get("revision"), None)
     return pdf_response(body, f"handoff-{handoff_id}-clinician.pdf", hit)
 
 
@@ -56,4 +57,4 @@ def clinician_pdf(args, handoff_id):
 @blp.response(200, ReadabilitySchema)
 def readability(args, handoff_id):
     """Reading grade of the patient summary and the hard terms left in it"""
-    return service.readability(handoff_id, args.get("lang"))
+    return service.readability(actor(), handoff_id, args.get("lang"))

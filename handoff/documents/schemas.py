@@ -2,17 +2,18 @@
 
 from marshmallow import Schema, fields, validate
 
-from ..patients.models import LANGUAGES
+from ..api_fields import Id
+from ..languages import LANGUAGES
 
 
 class DocumentQuerySchema(Schema):
     lang = fields.String(validate=validate.OneOf(LANGUAGES), metadata={"description": "Default: the patient's"})
-    revision = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    revision = Id()
     large = fields.Boolean(load_default=False, metadata={"description": "Large print (18 pt)"})
 
 
 class ClinicianQuerySchema(Schema):
-    revision = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    revision = Id()
 
 
 class ReadabilityQuerySchema(Schema):

@@ -4,6 +4,7 @@ PDFs are rendered once and kept in the database (shared by every app host), keye
 hash of everything the page shows plus kind, language and renderer version.
 """
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app, render_template
@@ -14,11 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from ..audit import service as audit
 from ..checklists import service as checklists
 from ..common import canonical_json, iso, sha256_hex
-from ..errors import abort
+from ..domain import Actor, NotFound
 from ..extensions import db
 from ..handoffs import service as handoffs
-from ..handoffs.models import Acknowledgement, Revision, Signature
-from ..patients.models import LANGUAGES
+from ..handoffs.service import DocumentSource, HandoffView
+from ..languages import DEFAULT_LANGUAGE, LANGUAGES
 from . import plain_language, renderer
 from .clinician import build_clinician_document
 from .models import RenderedDocument
@@ -35,66 +36,57 @@ def static_url(path: str) -> str:
     return f"/static/{path}"
 
 
-def _revision(handoff, number: int | None) -> Revision:
-    return handoffs.revision_or_404(handoff, number or handoff.current_revision)
-
-
 def _language(patient, lang: str | None) -> str:
     lang = lang or patient.preferred_language
-    return lang if lang in LANGUAGES else "en"
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def summary_html(handoff, revision: Revision, lang: str, *, large_print: bool = False) -> str:
-    if handoff.checklist_key != "discharge":
-        abort(404, "Only discharge handoffs have a patient summary; I-PASS handoffs stay between clinicians.")
+def summary_html(source: DocumentSource, lang: str, *, large_print: bool = False) -> str:
+    if source.handoff.checklist_key != "discharge":
+        raise NotFound("Only discharge handoffs have a patient summary; I-PASS handoffs stay between clinicians.")
     with force_locale(lang):
-        summary = build_patient_summary(handoff.patient, revision.data or {}, lang)
+        summary = build_patient_summary(source.patient, source.revision.data or {}, lang)
         return render_template("documents/patient_summary.html", summary=summary, large_print=large_print,
                                static=static_url)
 
 
-def clinician_html(handoff, revision: Revision) -> str:
-    checklist = checklists.as_document(checklists.get_or_404(handoff.checklist_key, handoff.checklist_version))
-    signature = db.session.scalar(select(Signature).where(Signature.revision_id == revision.id))
-    acknowledgements = db.session.scalars(
-        select(Acknowledgement).where(Acknowledgement.handoff_id == handoff.id).order_by(Acknowledgement.id)
-    ).unique().all()
-    previous_final = db.session.scalar(
-        select(Revision).join(Signature, Signature.revision_id == Revision.id)
-        .where(Revision.handoff_id == handoff.id, Revision.number < revision.number)
-        .order_by(Revision.number.desc()).limit(1)
-    )
-    doc = build_clinician_document(patient=handoff.patient, checklist=checklist, revision=revision,
-                                   signature=signature, acknowledgements=acknowledgements,
-                                   previous_final=previous_final)
+def clinician_html(source: DocumentSource) -> str:
+    handoff = source.handoff
+    checklist = checklists.as_document(checklists.get(handoff.checklist_key, handoff.checklist_version))
+    doc = build_clinician_document(patient=source.patient, checklist=checklist, revision=source.revision,
+                                   signature=source.signature, acknowledgements=source.acknowledgements,
+                                   previous_final=source.previous_final)
     return render_template("documents/clinician.html", doc=doc, static=static_url)
 
 
-def patient_summary_page(handoff_id: int, revision_number: int | None, lang: str | None,
+def _audit_view(actor: Actor, action: str, source: DocumentSource, kind: str, lang: str) -> None:
+    handoff = source.handoff
+    audit.record(actor, action, "handoff", handoff.id, patient_id=handoff.patient_id, handoff_id=handoff.id,
+                 detail={"kind": kind, "revision": source.revision.number, "lang": lang})
+
+
+def patient_summary_page(actor: Actor, handoff_id: int, revision_number: int | None, lang: str | None,
                          large_print: bool = False, *, audit_action: str = "document.view") -> str:
-    handoff = handoffs.get_or_404(handoff_id)
-    revision = _revision(handoff, revision_number)
-    lang = _language(handoff.patient, lang)
-    html = summary_html(handoff, revision, lang, large_print=large_print)
-    audit.record(audit_action, "handoff", handoff.id, patient_id=handoff.patient_id, handoff_id=handoff.id,
-                 detail={"kind": f"{PATIENT_SUMMARY}.html", "revision": revision.number, "lang": lang})
+    source = handoffs.document_source(handoff_id, revision_number)
+    lang = _language(source.patient, lang)
+    html = summary_html(source, lang, large_print=large_print)
+    _audit_view(actor, audit_action, source, f"{PATIENT_SUMMARY}.html", lang)
     return html
 
 
-def pdf(handoff_id: int, kind: str, revision_number: int | None, lang: str | None, large_print: bool = False,
-        *, audit_action: str = "document.view") -> tuple[bytes, bool]:
+def pdf(actor: Actor, handoff_id: int, kind: str, revision_number: int | None, lang: str | None,
+        large_print: bool = False, *, audit_action: str = "document.view") -> tuple[bytes, bool]:
     """The PDF and whether it came from the cache."""
-    handoff = handoffs.get_or_404(handoff_id)
-    revision = _revision(handoff, revision_number)
+    source = handoffs.document_source(handoff_id, revision_number)
+    handoff, revision = source.handoff, source.revision
     if kind == CLINICIAN:
-        lang = "en"
-        html = clinician_html(handoff, revision)
+        lang = DEFAULT_LANGUAGE
+        html = clinician_html(source)
     else:
-        lang = _language(handoff.patient, lang)
-        html = summary_html(handoff, revision, lang, large_print=large_print)
+        lang = _language(source.patient, lang)
+        html = summary_html(source, lang, large_print=large_print)
     cache_key = sha256_hex(canonical_json({"html": sha256_hex(html), "glossary": plain_language.GLOSSARY_VERSION}))
-    audit.record(audit_action, "handoff", handoff.id, patient_id=handoff.patient_id, handoff_id=handoff.id,
-                 detail={"kind": f"{kind}.pdf", "revision": revision.number, "lang": lang})
+    _audit_view(actor, audit_action, source, f"{kind}.pdf", lang)
     cached = db.session.scalar(select(RenderedDocument.body).where(
         RenderedDocument.cache_key == cache_key, RenderedDocument.kind == kind, RenderedDocument.lang == lang,
         RenderedDocument.renderer_version == renderer.RENDERER_VERSION))
@@ -112,39 +104,44 @@ def pdf(handoff_id: int, kind: str, revision_number: int | None, lang: str | Non
     return body, False
 
 
-def readability(handoff_id: int, lang: str | None) -> dict:
-    handoff = handoffs.get_or_404(handoff_id)
-    revision = _revision(handoff, None)
-    lang = _language(handoff.patient, lang)
-    report = readability_report(handoff, revision, lang)
-    audit.record("document.readability", "handoff", handoff.id, patient_id=handoff.patient_id,
-                 handoff_id=handoff.id, detail={"revision": revision.number, "lang": lang})
+@dataclass
+class ReadabilityReport:
+    grade_level: float
+    target: int
+    flagged_terms: list[dict]
+    lang: str
+    revision: int
+
+
+def readability(actor: Actor, handoff_id: int, lang: str | None) -> ReadabilityReport:
+    source = handoffs.document_source(handoff_id)
+    lang = _language(source.patient, lang)
+    report = readability_report(source, lang)
+    handoff = source.handoff
+    audit.record(actor, "document.readability", "handoff", handoff.id, patient_id=handoff.patient_id,
+                 handoff_id=handoff.id, detail={"revision": source.revision.number, "lang": lang})
     return report
 
 
-def readability_report(handoff, revision: Revision, lang: str) -> dict:
-    text = visible_text(summary_html(handoff, revision, lang))
-    return {
-        "grade_level": round(plain_language.readability_grade(text, lang), 1),
-        "target": READING_GRADE_MAX,
-        "flagged_terms": plain_language.hard_terms(text, lang),
-        "lang": lang,
-        "revision": revision.number,
-    }
+def readability_report(source: DocumentSource, lang: str) -> ReadabilityReport:
+    text = visible_text(summary_html(source, lang))
+    return ReadabilityReport(grade_level=round(plain_language.readability_grade(text, lang), 1),
+                             target=READING_GRADE_MAX, flagged_terms=plain_language.hard_terms(text, lang),
+                             lang=lang, revision=source.revision.number)
 
 
-def finalize_warnings(handoff) -> list[dict]:
+def finalize_warnings(view: HandoffView) -> list[dict]:
     """Advice at signing: the patient summary reads above grade 8, or hard terms remain."""
-    if handoff.checklist_key != "discharge":
+    if view.handoff.checklist_key != "discharge":
         return []
-    lang = _language(handoff.patient, None)
-    report = readability_report(handoff, handoffs.current_revision(handoff), lang)
+    source = handoffs.document_source(view.handoff.id, view.revision.number)
+    report = readability_report(source, _language(source.patient, None))
     warnings = []
-    if report["grade_level"] > READING_GRADE_MAX:
-        warnings.append({"code": "reading_grade", "grade_level": report["grade_level"], "target": READING_GRADE_MAX,
-                         "message": f"The patient summary reads at grade {report['grade_level']}; aim for "
+    if report.grade_level > READING_GRADE_MAX:
+        warnings.append({"code": "reading_grade", "grade_level": report.grade_level, "target": READING_GRADE_MAX,
+                         "message": f"The patient summary reads at grade {report.grade_level}; aim for "
                                     f"{READING_GRADE_MAX} or lower. Use shorter sentences and plain words."})
-    for term in report["flagged_terms"]:
+    for term in report.flagged_terms:
         warnings.append({"code": "hard_term", "term": term["term"], "suggestion": term["suggestion"],
                          "message": f"Patients may not understand “{term['term']}”. Try: {term['suggestion']}."})
     return warnings

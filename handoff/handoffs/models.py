@@ -6,7 +6,9 @@ current. Every save writes a new `Revision` row that is never updated. Signing w
 `Acknowledgement` rows. Nothing here is ever deleted.
 """
 
+import re
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,6 +20,30 @@ from ..patients.models import Patient
 
 DRAFT = "draft"
 FINAL = "final"
+
+
+_TAG = re.compile(rf"h(\d{{1,10}})-r(\d{{1,10}})-({DRAFT}|{FINAL})")
+
+
+class HandoffState(NamedTuple):
+    """Where a handoff stands: every save moves the revision on, signing changes the status.
+
+    Its `tag` is the handoff's ETag, so a client's `If-Match` names the state it read.
+    """
+
+    handoff_id: int
+    revision: int
+    status: str
+
+    @property
+    def tag(self) -> str:
+        return f"h{self.handoff_id}-r{self.revision}-{self.status}"
+
+    @classmethod
+    def from_tag(cls, tag: str) -> "HandoffState | None":
+        """The state an ETag names, or None for a tag this app never sent."""
+        match = _TAG.fullmatch(tag)
+        return cls(int(match[1]), int(match[2]), match[3]) if match else None
 
 
 class Handoff(db.Model):
@@ -45,6 +71,14 @@ class Handoff(db.Model):
     updated_by: Mapped[User] = relationship(foreign_keys=[updated_by_id], lazy="joined")
     finalized_by: Mapped[User | None] = relationship(foreign_keys=[finalized_by_id], lazy="joined")
 
+    @property
+    def state(self) -> HandoffState:
+        return HandoffState(self.id, self.current_revision, self.status)
+
+    @property
+    def checklist_ref(self) -> dict:
+        return {"key": self.checklist_key, "version": self.checklist_version}
+
 
 class Revision(db.Model):
     __tablename__ = "revisions"
@@ -60,6 +94,7 @@ class Revision(db.Model):
     reason: Mapped[str | None] = mapped_column(Text)
 
     author: Mapped[User] = relationship(lazy="joined")
+    handoff: Mapped[Handoff] = relationship()
     signature: Mapped["Signature | None"] = relationship(lazy="joined", back_populates="revision")
 
     @property

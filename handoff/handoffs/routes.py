@@ -1,14 +1,16 @@
 """Handoff routes: thin: parse, call the service, serialise, set ETag and Location."""
 
-from flask import g, url_for
+from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from ..auth.access import requires
 from ..auth.models import CLINICAL_ROLES
-from ..auth.service import requires
 from ..documents import service as documents
+from ..http import actor, if_match_tags, page_headers
 from ..idempotency import idempotent
 from . import service
+from .models import HandoffState
 from .schemas import (
     AcknowledgementSchema,
     AcknowledgeSchema,
@@ -29,8 +31,14 @@ IF_MATCH = {"parameters": [{"in": "header", "name": "If-Match", "required": True
                             "description": "The ETag of the handoff as last read"}]}
 
 
-def _etag(handoff) -> dict:
-    return {"ETag": f'"{service.etag(handoff)}"'}
+def _etag(view: service.HandoffView) -> dict:
+    return {"ETag": f'"{view.handoff.state.tag}"'}
+
+
+def _expected() -> set[HandoffState] | None:
+    """The states `If-Match` names (None for `*`); a tag this app never sent matches no state."""
+    tags = if_match_tags()
+    return None if tags is None else {state for state in map(HandoffState.from_tag, tags) if state}
 
 
 @blp.route("")
@@ -40,9 +48,8 @@ class Handoffs(MethodView):
     @blp.response(200, HandoffSchema(many=True))
     def get(self, args):
         """List handoffs, newest change first (paginated: X-Total-Count, Link)"""
-        page, per_page = args.pop("page"), args.pop("per_page")
-        bodies, headers = service.search(args, page, per_page, g.user)
-        return bodies, 200, headers
+        page = service.search(actor(), args, args.pop("page"), args.pop("per_page"))
+        return page.items, 200, page_headers(page)
 
     @idempotent
     @requires(*CLINICAL_ROLES)
@@ -51,9 +58,9 @@ class Handoffs(MethodView):
     def post(self, args):
         """Start a handoff for a patient (revision 1, draft)"""
         checklist = args["checklist"]
-        handoff = service.create(args["patient_id"], checklist["key"], args["data"], g.user, checklist["version"])
-        headers = {**_etag(handoff), "Location": url_for("handoffs.HandoffDetail", handoff_id=handoff.id)}
-        return service.body(handoff), 201, headers
+        view = service.create(actor(), args["patient_id"], checklist["key"], args["data"], checklist["version"])
+        location = url_for("handoffs.HandoffDetail", handoff_id=view.handoff.id)
+        return view, 201, {**_etag(view), "Location": location}
 
 
 @blp.route("/<int:handoff_id>")
@@ -62,8 +69,8 @@ class HandoffDetail(MethodView):
     @blp.response(200, HandoffSchema)
     def get(self, handoff_id):
         """The latest revision of a handoff"""
-        handoff, body = service.read(handoff_id)
-        return body, 200, _etag(handoff)
+        view = service.read(actor(), handoff_id)
+        return view, 200, _etag(view)
 
     @idempotent
     @requires(*CLINICAL_ROLES)
@@ -72,8 +79,8 @@ class HandoffDetail(MethodView):
     @blp.response(200, HandoffSchema)
     def put(self, args, handoff_id):
         """Save a new revision (If-Match required; a signed handoff needs a reason)"""
-        handoff = service.save(handoff_id, args["data"], args.get("reason"), g.user, service.if_match_from_request())
-        return service.body(handoff), 200, _etag(handoff)
+        view = service.save(actor(), handoff_id, args["data"], args.get("reason"), _expected())
+        return view, 200, _etag(view)
 
 
 @blp.route("/<int:handoff_id>/finalize", methods=["POST"])
@@ -83,10 +90,10 @@ class HandoffDetail(MethodView):
 @blp.response(200, FinalizedHandoffSchema)
 def finalize(handoff_id):
     """Sign the current revision; 422 lists every missing or invalid field"""
-    handoff = service.finalize(handoff_id, g.user, service.if_match_from_request())
+    view = service.finalize(actor(), handoff_id, _expected())
     # Reading grade and hard terms of the patient summary: advice, never a refusal.
-    warnings = documents.finalize_warnings(handoff)
-    return {**service.body(handoff), "warnings": warnings}, 200, _etag(handoff)
+    view.warnings = documents.finalize_warnings(view)
+    return view, 200, _etag(view)
 
 
 @blp.route("/<int:handoff_id>/acknowledge", methods=["POST"])
@@ -96,8 +103,7 @@ def finalize(handoff_id):
 @blp.response(201, AcknowledgementSchema)
 def acknowledge(args, handoff_id):
     """Confirm receipt of a signed revision, with the receiver's synthesis"""
-    ack = service.acknowledge(handoff_id, args["revision"], args["synthesis"], g.user)
-    return service.acknowledgement_body(ack), 201
+    return service.acknowledge(actor(), handoff_id, args["revision"], args["synthesis"])
 
 
 @blp.route("/<int:handoff_id>/revisions", methods=["GET"])
@@ -105,7 +111,7 @@ def acknowledge(args, handoff_id):
 @blp.response(200, RevisionSummarySchema(many=True))
 def revisions(handoff_id):
     """Every revision, oldest first"""
-    return service.revisions(handoff_id)
+    return service.revisions(actor(), handoff_id)
 
 
 @blp.route("/<int:handoff_id>/revisions/<int:number>", methods=["GET"])
@@ -113,7 +119,7 @@ def revisions(handoff_id):
 @blp.response(200, RevisionSchema)
 def revision(handoff_id, number):
     """One revision, with its data"""
-    return service.read_revision(handoff_id, number)
+    return service.read_revision(actor(), handoff_id, number)
 
 
 @blp.route("/<int:handoff_id>/diff", methods=["GET"])
@@ -122,4 +128,4 @@ def revision(handoff_id, number):
 @blp.response(200, ChangeSchema(many=True))
 def diff(args, handoff_id):
     """What changed between revisions `from` and `to` (default: the last two)"""
-    return service.changes(handoff_id, args.get("from_"), args.get("to"))
+    return service.changes(actor(), handoff_id, args.get("from_"), args.get("to"))

@@ -1,17 +1,17 @@
-"""Handoff API shapes. `data` is checked against the handoff's checklist by the service,
-with the schemas that checklist generates (see handoff/checklists/forms.py)."""
+"""Handoff API shapes: what requests may carry, and how handoffs, revisions and receipts are shown.
 
-from marshmallow import Schema, ValidationError, fields, validate
+`data` is checked against the handoff's checklist by the service, with the schemas that
+checklist generates (see handoff/checklists/). The output schemas dump the service's
+`HandoffView`, `Revision` and `Acknowledgement` objects; nothing else builds these bodies.
+"""
 
+from marshmallow import Schema, fields, validate
+
+from ..api_fields import ID_RANGE, Id, Username, UtcDateTime, not_blank
+from ..common import iso
+from ..database import MAX_ID
 from ..pagination import PageArgsSchema
 from .models import DRAFT, FINAL
-
-ID = validate.Range(min=1, max=2**31 - 1)
-
-
-def _not_blank(value: str) -> None:
-    if not value.strip():
-        raise ValidationError("Must not be blank.")
 
 
 class ChecklistRefField(fields.Field):
@@ -25,14 +25,14 @@ class ChecklistRefField(fields.Field):
         if isinstance(value, dict) and set(value) <= {"key", "version"}:
             key, version = value.get("key"), value.get("version")
             if isinstance(key, str) and 0 < len(key) <= 64 and (
-                version is None or (type(version) is int and 0 < version < 2**31)
+                version is None or (type(version) is int and 0 < version <= MAX_ID)
             ):
                 return {"key": key, "version": version}
         raise self.make_error("invalid")
 
 
 class HandoffCreateSchema(Schema):
-    patient_id = fields.Integer(required=True, validate=ID)
+    patient_id = fields.Integer(required=True, validate=ID_RANGE)
     checklist = ChecklistRefField(
         required=True,
         metadata={"description": "Checklist key (latest version) or {key, version}", "example": "discharge",
@@ -46,12 +46,12 @@ class HandoffCreateSchema(Schema):
 
 class HandoffUpdateSchema(Schema):
     data = fields.Dict(required=True)
-    reason = fields.String(validate=[validate.Length(min=1, max=2000), _not_blank],
+    reason = fields.String(validate=[validate.Length(min=1, max=2000), not_blank],
                            metadata={"description": "Required when amending a final handoff"})
 
 
 class HandoffQuerySchema(PageArgsSchema):
-    patient_id = fields.Integer(validate=ID)
+    patient_id = Id()
     status = fields.String(validate=validate.OneOf([DRAFT, FINAL]))
     checklist = fields.String(validate=validate.Length(max=64))
     awaiting_acknowledgement = fields.Boolean(
@@ -59,14 +59,14 @@ class HandoffQuerySchema(PageArgsSchema):
 
 
 class AcknowledgeSchema(Schema):
-    revision = fields.Integer(required=True, validate=ID)
-    synthesis = fields.String(required=True, validate=[validate.Length(min=1, max=4000), _not_blank],
+    revision = fields.Integer(required=True, validate=ID_RANGE)
+    synthesis = fields.String(required=True, validate=[validate.Length(min=1, max=4000), not_blank],
                               metadata={"description": "The receiver's summary in their own words"})
 
 
 class DiffQuerySchema(Schema):
-    from_ = fields.Integer(data_key="from", validate=ID)
-    to = fields.Integer(validate=ID)
+    from_ = Id(data_key="from")
+    to = Id()
 
 
 class ChecklistRefSchema(Schema):
@@ -76,26 +76,28 @@ class ChecklistRefSchema(Schema):
 
 class AcknowledgementSchema(Schema):
     id = fields.Integer()
-    revision = fields.Integer()
-    by = fields.String()
-    role = fields.String()
+    revision = fields.Integer(attribute="revision_number")
+    by = Username(attribute="user")
+    role = fields.String(attribute="user.role")
     synthesis = fields.String()
-    created_at = fields.String()
+    created_at = UtcDateTime()
 
 
 class HandoffSchema(Schema):
-    id = fields.Integer()
-    patient_id = fields.Integer()
-    checklist = fields.Nested(ChecklistRefSchema)
-    revision = fields.Integer()
-    status = fields.String(metadata={"enum": [DRAFT, FINAL]})
-    data = fields.Dict()
-    content_hash = fields.String()
-    created_at = fields.String()
-    updated_at = fields.String()
-    updated_by = fields.String()
-    finalized_by = fields.String(allow_none=True)
-    finalized_at = fields.String(allow_none=True)
+    """Dumps a `HandoffView`."""
+
+    id = fields.Integer(attribute="handoff.id")
+    patient_id = fields.Integer(attribute="handoff.patient_id")
+    checklist = fields.Nested(ChecklistRefSchema, attribute="handoff.checklist_ref")
+    revision = fields.Integer(attribute="handoff.current_revision")
+    status = fields.String(attribute="handoff.status", metadata={"enum": [DRAFT, FINAL]})
+    data = fields.Dict(attribute="revision.data")
+    content_hash = fields.String(attribute="revision.content_hash")
+    created_at = UtcDateTime(attribute="handoff.created_at")
+    updated_at = UtcDateTime(attribute="handoff.updated_at")
+    updated_by = Username(attribute="handoff.updated_by")
+    finalized_by = Username(attribute="handoff.finalized_by", allow_none=True)
+    finalized_at = UtcDateTime(attribute="handoff.finalized_at", allow_none=True)
     acknowledgements = fields.List(fields.Nested(AcknowledgementSchema))
 
 
@@ -103,20 +105,30 @@ class FinalizedHandoffSchema(HandoffSchema):
     warnings = fields.List(fields.Dict(), metadata={"description": "Advice that does not block signing"})
 
 
+def _signed_by(revision) -> str | None:
+    return revision.signature.signed_by.username if revision.signature else None
+
+
+def _signed_at(revision) -> str | None:
+    return iso(revision.signature.signed_at) if revision.signature else None
+
+
 class RevisionSummarySchema(Schema):
+    """Dumps a `Revision`."""
+
     number = fields.Integer()
-    author = fields.String()
-    created_at = fields.String()
+    author = Username()
+    created_at = UtcDateTime()
     status = fields.String()
     content_hash = fields.String()
     reason = fields.String(allow_none=True)
-    signed_by = fields.String(allow_none=True)
-    signed_at = fields.String(allow_none=True)
+    signed_by = fields.Function(_signed_by, metadata={"type": "string", "nullable": True})
+    signed_at = fields.Function(_signed_at, metadata={"type": "string", "nullable": True})
 
 
 class RevisionSchema(RevisionSummarySchema):
     handoff_id = fields.Integer()
-    checklist = fields.Nested(ChecklistRefSchema)
+    checklist = fields.Nested(ChecklistRefSchema, attribute="handoff.checklist_ref")
     data = fields.Dict()
 
 

@@ -7,8 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..common import utcnow
 from ..extensions import db
-
-LANGUAGES = ("en", "es")
+from ..languages import DEFAULT_LANGUAGE
 
 
 class Patient(db.Model):
@@ -19,6 +18,6 @@ class Patient(db.Model):
     given_name: Mapped[str] = mapped_column(String(100), index=True)
     family_name: Mapped[str] = mapped_column(String(100), index=True)
     birth_date: Mapped[date] = mapped_column()
-    preferred_language: Mapped[str] = mapped_column(String(8), default="en")
+    preferred_language: Mapped[str] = mapped_column(String(8), default=DEFAULT_LANGUAGE)
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -1,11 +1,12 @@
 """Patient routes: thin: parse, call the service, serialise."""
 
-from flask import g, url_for
+from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from ..auth.access import requires
 from ..auth.models import CLINICAL_ROLES
-from ..auth.service import requires
+from ..http import actor, page_headers
 from ..idempotency import idempotent
 from . import service
 from .schemas import PatientQuerySchema, PatientSchema
@@ -20,8 +21,8 @@ class Patients(MethodView):
     @blp.response(200, PatientSchema(many=True))
     def get(self, args):
         """Search patients by name or MRN (paginated: X-Total-Count, Link)"""
-        patients, headers = service.search(args.get("q"), args["page"], args["per_page"])
-        return patients, 200, headers
+        page = service.search(actor(), args.get("q"), args["page"], args["per_page"])
+        return page.items, 200, page_headers(page)
 
     @idempotent
     @requires(*CLINICAL_ROLES)
@@ -30,7 +31,7 @@ class Patients(MethodView):
     @blp.alt_response(409, description="An MRN that is already registered")
     def post(self, fields):
         """Register a patient"""
-        patient = service.create(fields, g.user)
+        patient = service.create(actor(), fields)
         return patient, 201, {"Location": url_for("patients.PatientDetail", patient_id=patient.id)}
 
 
@@ -40,4 +41,4 @@ class PatientDetail(MethodView):
     @blp.response(200, PatientSchema)
     def get(self, patient_id):
         """One patient"""
-        return service.get_or_404(patient_id)
+        return service.read(actor(), patient_id)

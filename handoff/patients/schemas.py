@@ -4,25 +4,21 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from ..api_fields import UtcDateTime, not_blank
+from ..languages import DEFAULT_LANGUAGE, LANGUAGES
 from ..pagination import PageArgsSchema
-from .models import LANGUAGES
 
 NAME = validate.Length(min=1, max=100)
 
 
-def _not_blank(value: str) -> None:
-    if not value.strip():
-        raise ValidationError("Must not be blank.")
-
-
 class PatientSchema(Schema):
     id = fields.Integer(dump_only=True)
-    mrn = fields.String(required=True, validate=[validate.Length(min=1, max=64), _not_blank])
-    given_name = fields.String(required=True, validate=[NAME, _not_blank])
-    family_name = fields.String(required=True, validate=[NAME, _not_blank])
+    mrn = fields.String(required=True, validate=[validate.Length(min=1, max=64), not_blank])
+    given_name = fields.String(required=True, validate=[NAME, not_blank])
+    family_name = fields.String(required=True, validate=[NAME, not_blank])
     birth_date = fields.Date(required=True, metadata={"example": "1947-03-12"})
-    preferred_language = fields.String(load_default="en", validate=validate.OneOf(LANGUAGES))
-    created_at = fields.DateTime(dump_only=True)
+    preferred_language = fields.String(load_default=DEFAULT_LANGUAGE, validate=validate.OneOf(LANGUAGES))
+    created_at = UtcDateTime(dump_only=True)
 
     @validates("birth_date")
     def _birth_date_is_plausible(self, value: date, **_kwargs) -> None:

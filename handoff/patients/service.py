@@ -3,34 +3,40 @@
 from sqlalchemy import or_, select
 
 from ..audit import service as audit
-from ..errors import abort
+from ..database import get
+from ..domain import Actor, Conflict, NotFound
 from ..extensions import db
-from ..pagination import paginate
+from ..pagination import Page, paginate
 from .models import Patient
 
 
-def create(fields: dict, user) -> Patient:
+def create(actor: Actor, fields: dict) -> Patient:
     fields = {**fields, "mrn": fields["mrn"].strip()}
     if db.session.scalar(select(Patient.id).where(Patient.mrn == fields["mrn"])) is not None:
-        abort(409, f"A patient with MRN {fields['mrn']} already exists.",
-              [{"path": "mrn", "message": "Already in use."}])
-    patient = Patient(**fields, created_by_id=user.id)
+        raise Conflict(f"A patient with MRN {fields['mrn']} already exists.",
+                       [{"path": "mrn", "message": "Already in use."}])
+    patient = Patient(**fields, created_by_id=actor.user_id)
     db.session.add(patient)
     db.session.flush()
-    audit.record("patient.create", "patient", patient.id, patient_id=patient.id)
+    audit.record(actor, "patient.create", "patient", patient.id, patient_id=patient.id)
     return patient
 
 
-def get_or_404(patient_id: int, *, audit_read: bool = True) -> Patient:
-    patient = db.session.get(Patient, patient_id) if 0 < patient_id < 2**31 else None
+def find(patient_id: int) -> Patient:
+    """The patient, unaudited: for services that audit the read they are part of."""
+    patient = get(Patient, patient_id)
     if patient is None:
-        abort(404, f"There is no patient {patient_id}.")
-    if audit_read:
-        audit.record("patient.read", "patient", patient.id, patient_id=patient.id)
+        raise NotFound(f"There is no patient {patient_id}.")
     return patient
 
 
-def search(q: str | None, page: int, per_page: int):
+def read(actor: Actor, patient_id: int) -> Patient:
+    patient = find(patient_id)
+    audit.record(actor, "patient.read", "patient", patient.id, patient_id=patient.id)
+    return patient
+
+
+def search(actor: Actor, q: str | None, page: int, per_page: int) -> Page:
     """Every word of `q` must match the start of a name or the MRN (case-insensitive)."""
     stmt = select(Patient)
     for word in (q or "").split():
@@ -41,9 +47,10 @@ def search(q: str | None, page: int, per_page: int):
             db.func.lower(Patient.mrn).like(like, escape="\\"),
         ))
     stmt = stmt.order_by(Patient.family_name, Patient.given_name, Patient.id)
-    patients, headers = paginate(stmt, page, per_page)
-    audit.record("patient.search", "patient", None, detail={"q": q or "", "results": [p.id for p in patients]})
-    return patients, headers
+    found = paginate(stmt, page, per_page)
+    audit.record(actor, "patient.search", "patient", None,
+                 detail={"q": q or "", "results": [p.id for p in found.items]})
+    return found
 
 
 def _escape_like(text: str) -> str:

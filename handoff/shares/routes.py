@@ -1,14 +1,16 @@
 """Share routes: create and revoke (clinicians, API), and the patient's own pages under /p/."""
 
-from flask import Blueprint, Response, current_app, g, redirect, render_template, request
+from flask import Blueprint, Response, current_app, redirect, render_template, request
 from flask_smorest import Blueprint as ApiBlueprint
 
+from ..auth.access import requires
 from ..auth.models import CLINICAL_ROLES
-from ..auth.service import requires
 from ..documents import service as documents
+from ..errors import keep_writes_if_asked
+from ..http import actor
 from ..idempotency import idempotent
 from . import service
-from .schemas import ShareCreateSchema, ShareSchema
+from .schemas import PatientPageQuerySchema, ShareCreateSchema, ShareSchema
 
 blp = ApiBlueprint("shares", __name__, url_prefix="/api/v1", description="Take-home links for patients")
 pages = Blueprint("patient_pages", __name__, url_prefix="/p")
@@ -23,8 +25,7 @@ PRIVATE = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store", "X-Rob
 @blp.response(201, ShareSchema)
 def create_share(args, handoff_id):
     """Make a take-home link (signed handoffs only) with a QR code"""
-    link, token = service.create(handoff_id, args.get("expires_in_days"), g.user)
-    return service.body(link, token)
+    return service.create(actor(), handoff_id, args.get("expires_in_days"))
 
 
 @blp.route("/shares/<int:share_id>", methods=["DELETE"])
@@ -32,10 +33,12 @@ def create_share(args, handoff_id):
 @blp.response(204)
 def revoke_share(share_id):
     """Revoke a take-home link at once"""
-    service.revoke(share_id, g.user)
+    service.revoke(actor(), share_id)
 
 
-def _not_found() -> Response:
+@pages.errorhandler(service.ShareNotFound)
+def _not_found(error: service.ShareNotFound) -> Response:
+    keep_writes_if_asked(error)  # a wrong guess is counted and audited
     html = render_template("documents/link_not_found.html")
     return Response(html, status=404, mimetype="text/html", headers=PRIVATE)
 
@@ -44,13 +47,7 @@ def _not_found() -> Response:
 def open_link(token: str):
     """Trade the token for a short-lived cookie, then show the summary at a clean URL."""
     as_pdf = token.endswith(".pdf")
-    token = token.removesuffix(".pdf")
-    if not (20 <= len(token) <= 100):
-        return _not_found()
-    try:
-        cookie = service.exchange(token)
-    except service.ShareNotFound:
-        return _not_found()
+    cookie = service.exchange(actor(), token.removesuffix(".pdf"))
     response = redirect("/p/summary.pdf" if as_pdf else "/p/summary", code=303)
     response.set_cookie(service.COOKIE, cookie, max_age=service.COOKIE_MINUTES * 60, httponly=True,
                         samesite="Lax", path="/p", secure=current_app.config["SESSION_COOKIE_SECURE"])
@@ -58,34 +55,22 @@ def open_link(token: str):
     return response
 
 
-def _shared_link():
-    try:
-        return service.from_cookie(request.cookies.get(service.COOKIE))
-    except service.ShareNotFound:
-        return None
-
-
-def _lang():
-    lang = request.args.get("lang")
-    return lang if lang in ("en", "es") else None
+def _page_args():
+    return PatientPageQuerySchema().load(request.args)
 
 
 @pages.get("/summary")
 def summary_page():
-    link = _shared_link()
-    if link is None:
-        return _not_found()
-    html = documents.patient_summary_page(link.handoff_id, link.revision_number, _lang(), large_print=True,
-                                          audit_action="share.view")
+    link = service.from_cookie(request.cookies.get(service.COOKIE))
+    html = documents.patient_summary_page(actor(), link.handoff_id, link.revision_number, _page_args()["lang"],
+                                          large_print=True, audit_action="share.view")
     return Response(html, mimetype="text/html", headers=PRIVATE)
 
 
 @pages.get("/summary.pdf")
 def summary_pdf():
-    link = _shared_link()
-    if link is None:
-        return _not_found()
-    body, _hit = documents.pdf(link.handoff_id, documents.PATIENT_SUMMARY, link.revision_number, _lang(),
-                               large_print=True, audit_action="share.view")
+    link = service.from_cookie(request.cookies.get(service.COOKIE))
+    body, _hit = documents.pdf(actor(), link.handoff_id, documents.PATIENT_SUMMARY, link.revision_number,
+                               _page_args()["lang"], large_print=True, audit_action="share.view")
     return Response(body, mimetype="application/pdf",
                     headers={**PRIVATE, "Content-Disposition": 'inline; filename="my-plan.pdf"'})

@@ -1,6 +1,9 @@
-"""Share link API shapes."""
+"""Share link API shapes, and the query of the patient's own pages."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from ..api_fields import UtcDateTime
+from ..languages import LANGUAGES
 
 
 class ShareCreateSchema(Schema):
@@ -9,8 +12,24 @@ class ShareCreateSchema(Schema):
 
 
 class ShareSchema(Schema):
-    id = fields.Integer()
+    """Dumps `shares.service.IssuedShare`."""
+
+    id = fields.Integer(attribute="link.id")
     url = fields.String()
-    expires_at = fields.String()
-    revision = fields.Integer()
+    expires_at = UtcDateTime(attribute="link.expires_at")
+    revision = fields.Integer(attribute="link.revision_number")
     qr_svg = fields.String(metadata={"description": "SVG image of a QR code of the URL"})
+
+
+class _LanguageOrDefault(fields.String):
+    """A shipped language, or None: a patient with an odd link still gets their summary."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return value if value in LANGUAGES else None
+
+
+class PatientPageQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    lang = _LanguageOrDefault(load_default=None)

@@ -9,17 +9,19 @@ every worker and host.
 
 import io
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 import segno
-from flask import current_app, g, request
+from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from .. import ratelimit
 from ..audit import service as audit
 from ..common import as_utc, iso, sha256_hex, utcnow
-from ..errors import abort
+from ..database import get
+from ..domain import Actor, Conflict, NotFound, RateLimited
 from ..extensions import db
 from ..handoffs import service as handoffs
 from ..handoffs.models import FINAL
@@ -30,25 +32,40 @@ COOKIE = "handoff_share"
 COOKIE_MINUTES = 30
 GUESS_WINDOW_SECONDS = 600
 GUESS_LIMIT = 20
+# A token is 43 URL-safe characters; anything far from that is not worth a database look-up.
+TOKEN_LENGTHS = range(20, 101)
 
 
-class ShareNotFound(Exception):
+class ShareNotFound(NotFound):
     """Unknown, expired or revoked: the patient sees the same page for all three."""
 
+    def __init__(self):
+        super().__init__("This link does not open a summary.", keep_writes=True)
 
-def create(handoff_id: int, expires_in_days: int | None, user) -> tuple[ShareLink, str]:
-    handoff = handoffs.get_or_404(handoff_id)
+
+@dataclass
+class IssuedShare:
+    """A new link: the URL (with its token) is shown once, never stored."""
+
+    link: ShareLink
+    url: str
+    qr_svg: str
+
+
+def create(actor: Actor, handoff_id: int, expires_in_days: int | None) -> IssuedShare:
+    handoff = handoffs.find(handoff_id)
     if handoff.status != FINAL:
-        abort(409, "Only a signed handoff can be shared with the patient. Sign it first.")
+        raise Conflict("Only a signed handoff can be shared with the patient. Sign it first.")
     token = secrets.token_urlsafe(32)
     link = ShareLink(handoff_id=handoff.id, revision_number=handoff.current_revision,
-                     token_hash=sha256_hex(token), created_by_id=user.id,
+                     token_hash=sha256_hex(token), created_by_id=actor.user_id,
                      expires_at=utcnow() + timedelta(days=expires_in_days or DEFAULT_DAYS))
     db.session.add(link)
     db.session.flush()
-    audit.record("share.create", "share", link.id, patient_id=handoff.patient_id, handoff_id=handoff.id,
+    audit.record(actor, "share.create", "share", link.id, patient_id=handoff.patient_id, handoff_id=handoff.id,
                  detail={"revision": link.revision_number, "expires_at": iso(link.expires_at)})
-    return link, token
+    url = public_url(token)
+    return IssuedShare(link, url, qr_svg(url))
 
 
 def public_url(token: str) -> str:
@@ -63,20 +80,14 @@ def qr_svg(url: str) -> str:
     return buffer.getvalue().decode("utf-8")
 
 
-def body(link: ShareLink, token: str) -> dict:
-    url = public_url(token)
-    return {"id": link.id, "url": url, "expires_at": iso(link.expires_at), "revision": link.revision_number,
-            "qr_svg": qr_svg(url)}
-
-
-def revoke(share_id: int, user) -> None:
-    link = db.session.get(ShareLink, share_id) if 0 < share_id < 2**31 else None
+def revoke(actor: Actor, share_id: int) -> None:
+    link = get(ShareLink, share_id)
     if link is None:
-        abort(404, f"There is no share link {share_id}.")
-    handoff = handoffs.get_or_404(link.handoff_id)
+        raise NotFound(f"There is no share link {share_id}.")
+    handoff = handoffs.find(link.handoff_id)
     if link.revoked_at is None:
         link.revoked_at = utcnow()
-    audit.record("share.revoke", "share", link.id, patient_id=handoff.patient_id, handoff_id=handoff.id)
+    audit.record(actor, "share.revoke", "share", link.id, patient_id=handoff.patient_id, handoff_id=handoff.id)
 
 
 def _usable(link: ShareLink | None) -> bool:
@@ -87,22 +98,26 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="handoff-share-cookie")
 
 
-def exchange(token: str) -> str:
-    """Check the token; return the value of the short-lived cookie that replaces it."""
-    bucket = f"share:{request.remote_addr}"
-    # The answers below are errors, but the count and the audit event must be kept.
-    g.commit_on_error = True
+def exchange(actor: Actor, token: str) -> str:
+    """Check the token; return the value of the short-lived cookie that replaces it.
+
+    Refusals keep their writes: the failure count and the audit event must survive them.
+    """
+    if len(token) not in TOKEN_LENGTHS:
+        raise ShareNotFound
+    bucket = f"share:{actor.client_addr}"
     if ratelimit.failures(bucket, GUESS_WINDOW_SECONDS) >= GUESS_LIMIT:
-        audit.record("share.rate_limited", "share", None)
-        abort(429, "Too many tries. Wait a few minutes, then scan the code again.")
+        audit.record(actor, "share.rate_limited", "share", None)
+        raise RateLimited("Too many tries. Wait a few minutes, then scan the code again.", keep_writes=True,
+                          retry_after=ratelimit.seconds_left(GUESS_WINDOW_SECONDS))
     link = db.session.scalar(select(ShareLink).where(ShareLink.token_hash == sha256_hex(token)))
     if not _usable(link):
         ratelimit.add_failure(bucket, GUESS_WINDOW_SECONDS)
-        audit.record("share.denied", "share", link.id if link else None,
+        audit.record(actor, "share.denied", "share", link.id if link else None,
                      handoff_id=link.handoff_id if link else None)
         raise ShareNotFound
-    handoff = handoffs.get_or_404(link.handoff_id)
-    audit.record("share.open", "share", link.id, patient_id=handoff.patient_id, handoff_id=handoff.id)
+    handoff = handoffs.find(link.handoff_id)
+    audit.record(actor, "share.open", "share", link.id, patient_id=handoff.patient_id, handoff_id=handoff.id)
     return _serializer().dumps({"share": link.id})
 
 
@@ -113,7 +128,8 @@ def from_cookie(value: str | None) -> ShareLink:
         payload = _serializer().loads(value, max_age=COOKIE_MINUTES * 60)
     except BadSignature:
         raise ShareNotFound from None
-    link = db.session.get(ShareLink, payload.get("share")) if isinstance(payload, dict) else None
+    share_id = payload.get("share") if isinstance(payload, dict) else None
+    link = get(ShareLink, share_id) if isinstance(share_id, int) else None
     if not _usable(link):
         raise ShareNotFound
     return link

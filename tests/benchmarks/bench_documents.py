@@ -16,6 +16,7 @@ from flask_migrate import upgrade  # noqa: E402
 
 from handoff import create_app  # noqa: E402
 from handoff.auth.service import create_user  # noqa: E402
+from handoff.domain import Actor  # noqa: E402
 from handoff.extensions import db  # noqa: E402
 from tests.conftest import load_scenario  # noqa: E402
 
@@ -27,7 +28,7 @@ def main() -> None:
     app = create_app({"TESTING": True, "SECRET_KEY": "bench", "DATABASE_URL": url})
     with app.app_context():
         upgrade()
-        create_user("bench", "benchmark-password", "nurse")
+        create_user(Actor.system("bench"), "bench", "benchmark-password", "nurse")
         db.session.commit()
     client = app.test_client()
     token = client.post("/api/v1/auth/tokens", json={"username": "bench", "password": "benchmark-password"})

@@ -25,6 +25,7 @@ from sqlalchemy import insert, text  # noqa: E402
 from handoff import create_app  # noqa: E402
 from handoff.auth.service import create_user  # noqa: E402
 from handoff.common import utcnow  # noqa: E402
+from handoff.domain import Actor  # noqa: E402
 from handoff.extensions import db  # noqa: E402
 from handoff.handoffs.models import Handoff, Revision  # noqa: E402
 from handoff.patients.models import Patient  # noqa: E402
@@ -93,7 +94,7 @@ def main() -> None:
             db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
             db.session.commit()
         upgrade()
-        user = create_user("bench", PASSWORD, "nurse")
+        user = create_user(Actor.system("bench"), "bench", PASSWORD, "nurse")
         db.session.add_all(Patient(mrn=f"B-{i:05d}", given_name="Walter", family_name=("Okafor", "Marquez")[i % 2],
                                    birth_date=utcnow().date().replace(year=1950)) for i in range(2000))
         db.session.commit()

@@ -6,8 +6,9 @@ adds what finalizing needs: required fields and the definition's rules. Both com
 definition (never a hand-written schema per checklist), and both are cached because published
 definitions never change.
 
-The generated fields accept only exact JSON types (marshmallow's own coerce "1" to 1 and 1 to
-True) and load every value unchanged, so `schema.load(data)` returns the data as posted.
+The generated fields are the strict ones of `fields.py`, which the definition meta-schema uses
+too: exact JSON types only, every value loaded unchanged, so `schema.load(data)` returns the data
+as posted. A cleared input ("") is accepted on every save and counts as empty at finalize.
 `validate_data` never raises on any JSON: each problem becomes a `{"path", "message"}` entry.
 
 The definition must have passed `definition.validate_definition`; defaults (`max_length`,
@@ -16,173 +17,31 @@ The definition must have passed `definition.validate_definition`; defaults (`max
 
 import functools
 import json
-import re
 from collections.abc import Mapping
-from datetime import date, datetime
 
 from marshmallow import Schema, ValidationError, missing, validates_schema
 from marshmallow import fields as ma
 
 from ..errors import flatten_messages
+from . import fields
 from .definition import DEFAULT_MAX_ITEMS, DEFAULT_MAX_LENGTH
+from .fields import add_error, is_empty, is_valid_date, same_value
 
 REQUIRED = "Required to finalize."
 EMPTY_ENTRY = "This entry is empty: fill it in or remove it."
 NOT_AN_OBJECT = "The handoff data must be a JSON object."
 
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_DATETIME = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}"  # date, hours and minutes
-    r"(:[0-9]{2}(\.[0-9]{1,6})?)?"  # seconds and their fraction, optional
-    r"(Z|[+-][0-9]{2}:[0-9]{2})?"  # timezone, optional
-)
-_LOOKS_LIKE_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T|$)")
-
-DATE_MESSAGE = "Use a date like 2026-11-23."
-DATETIME_MESSAGE = "Use a date and time like 2026-11-27T10:30."
-WHEN_MESSAGE = 'Use a date and time like 2026-11-27T10:30, or words like "within 7 days".'
-
-
-def is_empty(value) -> bool:
-    """Whether a value counts as not filled in: missing, null, blank text, or an empty list or object."""
-    if value is None or value is missing:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    if isinstance(value, list | tuple | Mapping):
-        return not value
-    return False
-
-
-def is_valid_date(value) -> bool:
-    if not isinstance(value, str) or not _DATE.fullmatch(value):
-        return False
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
-
-
-def is_valid_datetime(value) -> bool:
-    """ISO 8601 date and time; seconds, fractions and a timezone (Z or ±HH:MM) are optional."""
-    if not isinstance(value, str) or not _DATETIME.fullmatch(value):
-        return False
-    try:
-        datetime.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
-
 
 # --- fields -------------------------------------------------------------------------------------
-# Each field returns its input unchanged. An empty string is accepted by every text-like field
-# (forms send "" for a cleared input) and counts as empty when finalizing.
 
 
-class _DataField(ma.Field):
-    default_error_messages = {"required": REQUIRED, "null": REQUIRED}
-
-
-class _Text(_DataField):
-    def __init__(self, *, max_length: int, **kwargs):
-        super().__init__(**kwargs)
-        self.max_length = max_length
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str):
-            raise ValidationError("Must be text.")
-        if len(value) > self.max_length:
-            raise ValidationError(f"At most {self.max_length} characters.")
-        return value
-
-
-class _DateTimeOrText(_Text):
-    """A date, a date and time, or words ("within 7 days"); something shaped like a date must be one."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        value = super()._deserialize(value, attr, data, **kwargs)
-        if _LOOKS_LIKE_DATE.match(value) and not (is_valid_date(value) or is_valid_datetime(value)):
-            raise ValidationError(WHEN_MESSAGE)
-        return value
-
-
-class _Date(_DataField):
-    def _deserialize(self, value, attr, data, **kwargs):
-        if value != "" and not is_valid_date(value):
-            raise ValidationError(DATE_MESSAGE)
-        return value
-
-
-class _DateTime(_DataField):
-    def _deserialize(self, value, attr, data, **kwargs):
-        if value != "" and not is_valid_datetime(value):
-            raise ValidationError(DATETIME_MESSAGE)
-        return value
-
-
-class _Choice(_DataField):
-    def __init__(self, *, values: tuple[str, ...], **kwargs):
-        super().__init__(**kwargs)
-        self.values = values
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if value != "" and (not isinstance(value, str) or value not in self.values):
-            raise ValidationError(f"Must be one of: {', '.join(self.values)}.")
-        return value
-
-
-class _MultiChoice(_Choice):
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, list):
-            raise ValidationError(f"Must be a list of choices from: {', '.join(self.values)}.")
-        if len(value) > len(self.values):
-            raise ValidationError(f"Pick at most {len(self.values)} choices, each once.")
-        allowed = f"Must be one of: {', '.join(self.values)}."
-        errors = {
-            i: [allowed]
-            for i, each in enumerate(value)
-            if not (isinstance(each, str) and each in self.values)
-        }
-        if errors:
-            raise ValidationError(errors)
-        if len(set(value)) < len(value):
-            raise ValidationError("Pick each choice at most once.")
-        return value
-
-
-class _Boolean(_DataField):
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, bool):
-            raise ValidationError("Must be true or false.")
-        return value
-
-
-class _List(ma.List):
-    default_error_messages = {"required": REQUIRED, "null": REQUIRED, "invalid": "Must be a list."}
-
-    def __init__(self, inner: ma.Field, *, max_items: int, **kwargs):
-        super().__init__(inner, **kwargs)
-        self.max_items = max_items
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, list):
-            raise self.make_error("invalid")
-        # Checked before the items, so a huge list costs one error rather than one per item.
-        if len(value) > self.max_items:
-            raise ValidationError(f"At most {self.max_items} items.")
-        return super()._deserialize(value, attr, data, **kwargs)
-
-
-class _Group(ma.Nested):
+class _Group(fields.Nested):
     """A group of fields, nested under its key in the data.
 
     A group is never required itself. When it is missing or null at finalize, the required
     fields inside it are still owed, so it is checked as if it were `{}`: each missing leaf is
     reported at its own path (`diagnoses.principal.clinical`, not `diagnoses`).
     """
-
-    default_error_messages = {"required": REQUIRED, "null": EMPTY_ENTRY}
 
     def __init__(self, nested, *, final: bool, is_item: bool, **kwargs):
         super().__init__(nested, **kwargs)
@@ -218,18 +77,21 @@ def _make_field(spec: Mapping, *, final: bool, is_item: bool = False) -> ma.Fiel
     """The marshmallow field for one FIELD (or, with is_item, a list's item)."""
     field_type = spec["type"]
     required = final and not is_item and bool(spec.get("required"))
-    options: dict = {"required": required, "allow_none": not (required or is_item)}
-    if is_item:
-        options["error_messages"] = {"null": EMPTY_ENTRY}
+    options: dict = {
+        "required": required,
+        "allow_none": not (required or is_item),
+        "error_messages": {"required": REQUIRED, "null": EMPTY_ENTRY if is_item else REQUIRED},
+    }
     if required:
         options["validate"] = _required_leaf
     if field_type in DEFAULT_MAX_LENGTH:
-        field_class = _DateTimeOrText if field_type == "datetime_or_text" else _Text
+        field_class = fields.DateTimeOrText if field_type == "datetime_or_text" else fields.Text
         return field_class(max_length=spec.get("max_length", DEFAULT_MAX_LENGTH[field_type]), **options)
     if field_type in ("choice", "multichoice"):
         values = tuple(choice["value"] for choice in spec["choices"])
-        field_class = _MultiChoice if field_type == "multichoice" else _Choice
-        return field_class(values=values, **options)
+        if field_type == "multichoice":
+            return fields.MultiChoice(values, **options)
+        return fields.Choice(values, allow_empty=True, **options)
     if field_type == "group":
         options.pop("validate", None)
         name = spec.get("key", "item")
@@ -237,9 +99,10 @@ def _make_field(spec: Mapping, *, final: bool, is_item: bool = False) -> ma.Fiel
         return _Group(nested, final=final, is_item=is_item, **options)
     if field_type == "list":
         inner = _make_field(spec["item"], final=final, is_item=True)
-        return _List(inner, max_items=spec.get("max_items", DEFAULT_MAX_ITEMS), **options)
-    simple = {"date": _Date, "datetime": _DateTime, "boolean": _Boolean}
-    return simple[field_type](**options)
+        return fields.List(inner, max_items=spec.get("max_items", DEFAULT_MAX_ITEMS), **options)
+    if field_type == "boolean":
+        return fields.Bool(**options)
+    return (fields.Date if field_type == "date" else fields.DateTime)(allow_empty=True, **options)
 
 
 def _schema_class(specs, rules, *, final: bool, name: str) -> type[Schema]:
@@ -263,11 +126,6 @@ def _is_set(value) -> bool:
     return value is not False and not is_empty(value)
 
 
-def _same(value, expected) -> bool:
-    # type() first: in Python True == 1, but a boolean field never equals a number.
-    return type(value) is type(expected) and value == expected
-
-
 def rule_errors(rules, data, original) -> dict:
     """Nested error dict for the RULEs that `data` breaks; paths in the rules are relative to `data`.
 
@@ -277,11 +135,7 @@ def rule_errors(rules, data, original) -> dict:
     errors: dict = {}
 
     def report(path: str, message: str) -> None:
-        *parents, last = path.split(".")
-        node = errors
-        for part in parents:
-            node = node.setdefault(part, {})
-        node.setdefault(last, []).append(message)
+        add_error(errors, tuple(path.split(".")), message)
 
     for rule in rules:
         rule_type = rule["type"]
@@ -290,7 +144,7 @@ def rule_errors(rules, data, original) -> dict:
             if is_valid_date(later) and is_valid_date(earlier) and later < earlier:
                 report(rule["field"], rule.get("message") or f"Must not be before {rule['other']}.")
         elif rule_type == "required_if":
-            triggered = _same(_lookup(data, rule["when"]), rule["equals"])
+            triggered = same_value(_lookup(data, rule["when"]), rule["equals"])
             if triggered and is_empty(_lookup(original, rule["field"])):
                 default = f"Required when {rule['when']} is {json.dumps(rule['equals'])}."
                 report(rule["field"], rule.get("message") or default)

@@ -44,3 +44,15 @@ def test_search_by_name_or_mrn_is_paginated(nurse, make_patient):
     assert [p["given_name"] for p in page.get_json()] == ["Luis"]
     assert 'rel="prev"' in page.headers["Link"]
     assert nurse.get("/api/v1/patients?q=%25").get_json() == []
+
+
+def test_every_timestamp_is_utc_with_a_z_on_every_database(nurse, make_patient, make_handoff):
+    """One date-time spelling everywhere: a patient's created_at used to lack a zone on SQLite."""
+    import re
+
+    patient = make_patient()
+    handoff, _ = make_handoff(patient=patient)
+    utc = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
+    assert utc.fullmatch(patient["created_at"]), patient["created_at"]
+    assert utc.fullmatch(nurse.get(f"/api/v1/patients/{patient['id']}").get_json()["created_at"])
+    assert utc.fullmatch(handoff["created_at"]) and utc.fullmatch(handoff["updated_at"])

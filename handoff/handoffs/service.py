@@ -273,7 +273,8 @@ def finalize(actor: Actor, handoff_id: int, expected: Collection[HandoffState] |
     now = utcnow()
     _advance(actor, handoff, to_revision=handoff.current_revision, to_status=FINAL,
              finalized_at=now, finalized_by_id=actor.user_id)
-    db.session.add(Signature(revision_id=revision.id, signed_by_id=actor.user_id, signed_at=now))
+    # Through the relationship, so this session sees the revision as signed too (not only the database).
+    revision.signature = Signature(signed_by_id=actor.user_id, signed_at=now)
     db.session.flush()
     audit.record(actor, "handoff.finalize", "handoff", handoff.id, patient_id=handoff.patient_id,
                  handoff_id=handoff.id, detail={"revision": handoff.current_revision})

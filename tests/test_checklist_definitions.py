@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from handoff.checklists.builtin import load_builtin_definitions
-from handoff.checklists.definition import MAX_NESTING, DefinitionSchema, validate_definition
+from handoff.checklists.definition import MAX_NESTING, READ_ONLY_KEYS, DefinitionSchema, validate_definition
 from tests.design import DISCHARGE_CHECKLIST_ITEMS
 from tests.json_paths import locations, replaced
 
@@ -234,6 +234,11 @@ def test_read_only_keys_are_accepted_so_a_get_posts_back():
         "published_at": "2026-11-20T08:00:00Z",
         "published_by": "admin",
     }
+    assert validate_definition(definition) == []
+
+
+def test_every_key_publishing_strips_is_accepted_whatever_it_holds():
+    definition = {**BUILTINS["ipass"], **{key: {"any": ["value", None]} for key in READ_ONLY_KEYS}}
     assert validate_definition(definition) == []
 
 

@@ -8,9 +8,8 @@ from ..domain import Actor, Conflict, NotFound
 from ..extensions import db
 from .builtin import load_builtin_definitions
 from .data_schemas import validate_data
+from .definition import READ_ONLY_KEYS
 from .models import ChecklistVersion
-
-READ_ONLY_KEYS = ("version", "published_at", "published_by")
 
 
 def latest_versions() -> list[ChecklistVersion]:

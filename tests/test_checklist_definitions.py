@@ -449,6 +449,13 @@ def test_malformed_definition_is_refused_at_a_precise_path(case):
     assert any(p["path"] == path and message in p["message"] for p in problems), problems
 
 
+@pytest.mark.parametrize("fields", [1, True, "allergies", {"allergies": 1, "no_known_allergies": 2}])
+def test_exclusive_fields_that_are_not_a_list_get_one_problem(fields):
+    definition = copy.deepcopy(BUILTINS["discharge"])
+    definition["rules"][1]["fields"] = fields
+    assert validate_definition(definition) == [{"path": "rules.1.fields", "message": "Must be a list."}]
+
+
 def test_every_problem_is_reported_at_once():
     definition = copy.deepcopy(BUILTINS["discharge"])
     definition["key"] = "Bad"

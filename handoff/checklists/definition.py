@@ -178,7 +178,8 @@ def _rule_reference_errors(rules: list, specs: list, scope: str) -> dict:
             if when is not None and "equals" in rule and (problem := _equals_problem(when, rule["equals"])):
                 add_error(errors, (index, "equals"), problem)
         elif rule_type == "exclusive":
-            for position, path in enumerate(rule.get("fields") or []):
+            paths = rule.get("fields")  # anything but a list is reported by the rule's own field
+            for position, path in enumerate(paths if isinstance(paths, list) else []):
                 named((index, "fields", position), path, _NOT_GROUP, _NAME_A_LEAF)
     return errors
 

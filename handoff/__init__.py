@@ -45,7 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .audit.routes import blp as audit_blp
     from .auth import routes as auth_routes
     from .checklists.routes import blp as checklists_blp
-    from .documents import service as documents
+    from .documents import filters as document_filters
     from .documents.routes import blp as documents_blp
     from .handoffs.routes import blp as handoffs_blp
     from .patients.routes import blp as patients_blp
@@ -57,8 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
         api.register_blueprint(blueprint)
     app.register_blueprint(pwa_bp)
     app.register_blueprint(shares_routes.pages)
-    app.add_template_filter(documents.when, "when")
-    app.add_template_filter(documents.short, "short")
+    document_filters.init_app(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "handoff_session"})
     api.spec.options["security"] = [{"bearer": []}, {"session": []}]

@@ -9,8 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handoff.documents import plain_language
-from handoff.documents.plain_language import GLOSSARY_VERSION, hard_terms, readability_grade, to_plain
+from handoff.documents import glossary as glossary_module
+from handoff.documents import readability
+from handoff.documents.glossary import GLOSSARY_VERSION, hard_terms, to_plain
+from handoff.documents.readability import readability_grade
 
 
 @pytest.fixture(autouse=True)
@@ -451,15 +453,15 @@ def no_network(monkeypatch, tmp_path):
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("NLTK_DATA", str(tmp_path / "no-nltk-data"))
-    plain_language._cmu_syllables.cache_clear()
+    readability._cmu_syllables.cache_clear()
     yield
-    plain_language._cmu_syllables.cache_clear()
+    readability._cmu_syllables.cache_clear()
 
 
 def test_readability_is_computed_offline(no_network):
     assert readability_grade(PLAIN_TEXT) <= 6
     assert readability_grade(CLINICAL_TEXT) >= 10
-    assert len(plain_language._cmu_syllables()) > 100_000  # the bundled dictionary, not the fallback rule
+    assert len(readability._cmu_syllables()) > 100_000  # the bundled dictionary, not the fallback rule
 
 
 def test_spanish_readability_is_offline_and_on_the_same_grade_scale(no_network):
@@ -484,7 +486,7 @@ def test_plain_language_lowers_the_grade():
                                                  ("aire", 2), ("poeta", 3), ("insuficiencia", 5), ("que", 1),
                                                  ("hoy", 1), ("y", 1)])
 def test_spanish_syllables(word, syllables):
-    assert plain_language._spanish_syllables(word) == syllables
+    assert readability._spanish_syllables(word) == syllables
 
 
 # --- Version --------------------------------------------------------------------------------------------------------
@@ -492,4 +494,4 @@ def test_spanish_syllables(word, syllables):
 
 def test_glossary_version_is_a_hash_of_the_glossary_files():
     assert re.fullmatch(r"[0-9a-f]{16}", GLOSSARY_VERSION)
-    assert plain_language._glossary_version() == GLOSSARY_VERSION
+    assert glossary_module._glossary_version() == GLOSSARY_VERSION

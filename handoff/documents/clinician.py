@@ -99,8 +99,6 @@ def _display(field: dict, value) -> str:
         parts = [f"{c.get('label') or c['key']}: {_display(c, value.get(c['key']))}"
                  for c in field.get("fields", []) if not _empty(value.get(c["key"]))]
         return "; ".join(parts)
-    if isinstance(value, list | dict):
-        return str(value)
     return str(value)
 
 

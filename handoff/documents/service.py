@@ -1,7 +1,9 @@
-"""Documents of a handoff revision: the patient summary (HTML, PDF) and the clinician PDF.
+"""Documents of a handoff revision: the patient summary (HTML, PDF), the clinician PDF, readability.
 
-PDFs are rendered once and kept in the database (shared by every app host), keyed by a
-hash of everything the page shows plus kind, language and renderer version.
+This module puts the parts together: what a revision shows comes from the handoffs package
+(`handoffs.service.document_source`), the layout data from `summary`/`clinician`, PDFs
+from `renderer` through the shared `cache`, plain words from `glossary`, the grade from
+`readability`. Every view of a document is audited here.
 """
 
 from dataclasses import dataclass
@@ -9,31 +11,24 @@ from pathlib import Path
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from ..audit import service as audit
 from ..checklists import service as checklists
-from ..common import canonical_json, iso, sha256_hex
 from ..domain import Actor, NotFound
-from ..extensions import db
 from ..handoffs import service as handoffs
 from ..handoffs.service import DocumentSource, HandoffView
 from ..languages import DEFAULT_LANGUAGE, LANGUAGES
-from . import plain_language, renderer
+from . import cache, renderer
 from .clinician import build_clinician_document
-from .models import RenderedDocument
+from .filters import static_url
+from .glossary import hard_terms
+from .readability import readability_grade
 from .summary import build_patient_summary
 from .text import visible_text
 
 PATIENT_SUMMARY = "patient-summary"
 CLINICIAN = "clinician"
 READING_GRADE_MAX = 8
-
-
-def static_url(path: str) -> str:
-    """Same URL in the browser and in WeasyPrint (whose fetcher serves only static/)."""
-    return f"/static/{path}"
 
 
 def _language(patient, lang: str | None) -> str:
@@ -78,29 +73,20 @@ def pdf(actor: Actor, handoff_id: int, kind: str, revision_number: int | None, l
         large_print: bool = False, *, audit_action: str = "document.view") -> tuple[bytes, bool]:
     """The PDF and whether it came from the cache."""
     source = handoffs.document_source(handoff_id, revision_number)
-    handoff, revision = source.handoff, source.revision
+    revision = source.revision
     if kind == CLINICIAN:
         lang = DEFAULT_LANGUAGE
         html = clinician_html(source)
     else:
         lang = _language(source.patient, lang)
         html = summary_html(source, lang, large_print=large_print)
-    cache_key = sha256_hex(canonical_json({"html": sha256_hex(html), "glossary": plain_language.GLOSSARY_VERSION}))
+    cache_key = cache.key_of(html)
     _audit_view(actor, audit_action, source, f"{kind}.pdf", lang)
-    cached = db.session.scalar(select(RenderedDocument.body).where(
-        RenderedDocument.cache_key == cache_key, RenderedDocument.kind == kind, RenderedDocument.lang == lang,
-        RenderedDocument.renderer_version == renderer.RENDERER_VERSION))
+    cached = cache.lookup(cache_key, kind, lang)
     if cached is not None:
         return cached, True
     body = renderer.render_pdf(html, static_root=Path(current_app.static_folder))
-    try:
-        with db.session.begin_nested():
-            db.session.add(RenderedDocument(
-                handoff_id=handoff.id, revision_number=revision.number, content_hash=revision.content_hash,
-                cache_key=cache_key, kind=kind, lang=lang, renderer_version=renderer.RENDERER_VERSION,
-                media_type="application/pdf", body=body))
-    except IntegrityError:
-        pass  # another host rendered the same document at the same moment; either copy is right
+    cache.store(cache_key, kind, lang, revision, body)
     return body, False
 
 
@@ -125,8 +111,8 @@ def readability(actor: Actor, handoff_id: int, lang: str | None) -> ReadabilityR
 
 def readability_report(source: DocumentSource, lang: str) -> ReadabilityReport:
     text = visible_text(summary_html(source, lang))
-    return ReadabilityReport(grade_level=round(plain_language.readability_grade(text, lang), 1),
-                             target=READING_GRADE_MAX, flagged_terms=plain_language.hard_terms(text, lang),
+    return ReadabilityReport(grade_level=round(readability_grade(text, lang), 1),
+                             target=READING_GRADE_MAX, flagged_terms=hard_terms(text, lang),
                              lang=lang, revision=source.revision.number)
 
 
@@ -145,16 +131,3 @@ def finalize_warnings(view: HandoffView) -> list[dict]:
         warnings.append({"code": "hard_term", "term": term["term"], "suggestion": term["suggestion"],
                          "message": f"Patients may not understand “{term['term']}”. Try: {term['suggestion']}."})
     return warnings
-
-
-def when(value) -> str:
-    """Timestamps on clinical documents: UTC, to the minute, unambiguous."""
-    text = iso(value)
-    return f"{text[:10]} {text[11:16]} UTC" if text else ""
-
-
-def short(value, limit: int = 160) -> str:
-    if value is None:
-        return "(empty)"
-    text = value if isinstance(value, str) else canonical_json(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"

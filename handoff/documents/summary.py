@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from flask_babel import format_date, format_time, gettext
 
-from .plain_language import to_plain
+from .glossary import to_plain
 
 SCHEDULE_SLOTS = ("morning", "noon", "evening", "bedtime", "as_needed")
 

@@ -30,14 +30,10 @@ def event_digest(event: AuditEvent) -> str:
 
 
 def ensure_chain_head() -> None:
-    ensure_chain_head_in(db.session)
-
-
-def ensure_chain_head_in(session) -> None:
-    """The chain starts at the genesis hash; a migration creates this row on every database."""
-    if session.get(AuditChainHead, HEAD_ID) is None:
-        session.add(AuditChainHead(id=HEAD_ID, last_hash=GENESIS_HASH, last_event_id=None))
-        session.flush()
+    """The chain starts at the genesis hash; migration 0002 creates this row on every database."""
+    if db.session.get(AuditChainHead, HEAD_ID) is None:
+        db.session.add(AuditChainHead(id=HEAD_ID, last_hash=GENESIS_HASH, last_event_id=None))
+        db.session.flush()
 
 
 def record(actor: Actor, action: str, record_type: str, record_id=None, *, patient_id=None, handoff_id=None,

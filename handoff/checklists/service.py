@@ -62,7 +62,7 @@ def publish(actor: Actor, raw: dict) -> ChecklistVersion:
 
 
 def seed_builtin(session) -> int:
-    """Insert the built-in definitions that are missing; used by a migration and by tests."""
+    """Insert the built-in definitions that are missing (the tests' clean database; migration 0002 has its own)."""
     added = 0
     for definition in load_builtin_definitions():
         exists = session.scalar(

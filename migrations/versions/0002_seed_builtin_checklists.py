@@ -5,11 +5,17 @@ Revises: 0001_initial
 Create Date: 2026-11-25
 
 Published checklist versions never change, so this migration may read the v1 files that
-ship with the package: their content is fixed for good.
+ship with the package: their content is fixed for good. It imports nothing of the app's
+models or services, which will change after it was written; the tables are described here
+as they were at this revision.
 """
 
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.orm import Session
 
 revision = "0002_seed_builtins"
 down_revision = "0001_initial"
@@ -17,14 +23,33 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
-    from handoff.audit.service import ensure_chain_head_in
-    from handoff.checklists.service import seed_builtin
+BUILTIN = Path(__file__).resolve().parents[2] / "handoff" / "checklists" / "builtin"
+BUILTIN_FILES = ("discharge.v1.json", "ipass.v1.json")
+# Keys the API adds to a definition it returns; never stored.
+READ_ONLY_KEYS = ("version", "published_at", "published_by")
+GENESIS_HASH = "0" * 64
 
-    session = Session(bind=op.get_bind())
-    seed_builtin(session)
-    ensure_chain_head_in(session)
-    session.flush()
+checklist_versions = sa.table(
+    "checklist_versions",
+    sa.column("key", sa.String), sa.column("version", sa.Integer), sa.column("title", sa.String),
+    sa.column("definition", sa.JSON), sa.column("published_at", sa.DateTime(timezone=True)),
+)
+audit_chain_head = sa.table(
+    "audit_chain_head",
+    sa.column("id", sa.Integer), sa.column("last_hash", sa.String), sa.column("last_event_id", sa.BigInteger),
+)
+
+
+def upgrade():
+    now = datetime.now(UTC)
+    rows = []
+    for name in BUILTIN_FILES:
+        definition = json.loads((BUILTIN / name).read_text(encoding="utf-8"))
+        rows.append({"key": definition["key"], "version": definition["version"], "title": definition["title"],
+                     "definition": {k: v for k, v in definition.items() if k not in READ_ONLY_KEYS},
+                     "published_at": now})
+    op.bulk_insert(checklist_versions, rows)
+    op.bulk_insert(audit_chain_head, [{"id": 1, "last_hash": GENESIS_HASH, "last_event_id": None}])
 
 
 def downgrade():

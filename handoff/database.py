@@ -30,6 +30,16 @@ def get(model, ident: int):
     return db.session.get(model, ident) if 0 < ident <= MAX_ID else None
 
 
+def get_or_not_found(model, ident: int, what: str):
+    """The row, or `domain.NotFound` saying "There is no {what} {ident}."."""
+    from .domain import NotFound
+
+    row = get(model, ident)
+    if row is None:
+        raise NotFound(f"There is no {what} {ident}.")
+    return row
+
+
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection, _record):
     if not isinstance(dbapi_connection, sqlite3.Connection):

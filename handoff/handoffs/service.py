@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from ..audit import service as audit
 from ..checklists import service as checklists
 from ..common import canonical_json, sha256_hex, utcnow
-from ..database import MAX_ID, get
+from ..database import MAX_ID, get, get_or_not_found
 from ..domain import Actor, Conflict, Forbidden, Invalid, NotFound, Stale
 from ..extensions import db
 from ..pagination import Page, paginate
@@ -50,10 +50,7 @@ class DocumentSource:
 # --- reading -------------------------------------------------------------------------------
 
 def find(handoff_id: int) -> Handoff:
-    handoff = get(Handoff, handoff_id)
-    if handoff is None:
-        raise NotFound(f"There is no handoff {handoff_id}.")
-    return handoff
+    return get_or_not_found(Handoff, handoff_id, "handoff")
 
 
 def find_revision(handoff: Handoff, number: int) -> Revision:

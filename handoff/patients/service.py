@@ -3,8 +3,8 @@
 from sqlalchemy import or_, select
 
 from ..audit import service as audit
-from ..database import get
-from ..domain import Actor, Conflict, NotFound
+from ..database import get_or_not_found
+from ..domain import Actor, Conflict
 from ..extensions import db
 from ..pagination import Page, paginate
 from .models import Patient
@@ -24,10 +24,7 @@ def create(actor: Actor, fields: dict) -> Patient:
 
 def find(patient_id: int) -> Patient:
     """The patient, unaudited: for services that audit the read they are part of."""
-    patient = get(Patient, patient_id)
-    if patient is None:
-        raise NotFound(f"There is no patient {patient_id}.")
-    return patient
+    return get_or_not_found(Patient, patient_id, "patient")
 
 
 def read(actor: Actor, patient_id: int) -> Patient:

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from .. import ratelimit
 from ..audit import service as audit
 from ..common import as_utc, iso, sha256_hex, utcnow
-from ..database import get
+from ..database import get, get_or_not_found
 from ..domain import Actor, Conflict, NotFound, RateLimited
 from ..extensions import db
 from ..handoffs import service as handoffs
@@ -81,9 +81,7 @@ def qr_svg(url: str) -> str:
 
 
 def revoke(actor: Actor, share_id: int) -> None:
-    link = get(ShareLink, share_id)
-    if link is None:
-        raise NotFound(f"There is no share link {share_id}.")
+    link = get_or_not_found(ShareLink, share_id, "share link")
     handoff = handoffs.find(link.handoff_id)
     if link.revoked_at is None:
         link.revoked_at = utcnow()

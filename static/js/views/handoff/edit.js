@@ -1,0 +1,163 @@
+// The handoff form while a draft (or while amending). Every keystroke goes to the encrypted draft
+// within ~300 ms; the outbox gets it on #save, after 5 s without typing, and when the nurse leaves
+// the screen. `unsent` on the draft marks changes written on the tablet but not yet handed to the
+// outbox (a crash in between is recovered on open, see reconcile.js).
+import { h, clear, debounce } from "../../form/dom.js";
+import { createForm } from "../../form/render.js";
+import { validate, REQUIRED } from "../../form/validate.js";
+import { labelFor } from "../../form/paths.js";
+import { sameData } from "../../merge.js";
+import { badge, head, links } from "./parts.js";
+import { catchUp, replacedElsewhere } from "./reconcile.js";
+
+const WRITE_MS = 300;
+const SEND_MS = 5000;
+
+export function showEdit(screen) {
+  const { ctx, root, def, offline } = screen;
+  const { t, store, sync } = ctx;
+  const localId = screen.draft.localId;
+  const data = structuredClone(screen.draft.data || {});
+  let written = structuredClone(data); // what the store holds
+  let chain = Promise.resolve();
+
+  const state = h("p", { class: "draft-state", id: "draft-state", role: "status" });
+  const refusedBox = h("div", { class: "server-errors" });
+  const missingCount = h("p", { class: "missing-count" });
+  const missingList = h("ul", { id: "missing-list" });
+  const saveBtn = h("button", { type: "button", class: "btn", id: "save", onclick: () => send(true) }, t("Save"));
+  const finalizeBtn = h("button", { type: "button", class: "btn btn-primary", id: "finalize", onclick: finalize,
+    "aria-describedby": "finalize-help" }, t("Sign and finalize"));
+  const finalizeHelp = h("span", { class: "visually-hidden", id: "finalize-help" });
+  const form = createForm(def, data, { t, onChange });
+
+  const jump = h("button", {
+    type: "button", class: "link-button", id: "missing-jump",
+    onclick: () => {
+      const title = root.querySelector("#missing-title");
+      title.scrollIntoView({ block: "start" });
+      title.focus({ preventScroll: true });
+    },
+  });
+  const draft = screen.draft;
+  clear(root, head(screen, draft),
+    draft.reason ? h("p", { class: "note", id: "amend-note" }, `${t("Amending a signed handoff. Reason")}: ${draft.reason}`) : null,
+    offline ? h("p", { class: "note" }, t("Offline: changes are kept on this tablet and sent when the network returns.")) : null,
+    h("div", { id: "links-slot" }, links(draft.handoffId, t)),
+    h("div", { class: "handoff-layout" },
+      h("div", { class: "form-col" }, form.el),
+      h("aside", { class: "side", "aria-label": t("Before signing") },
+        h("section", { class: "missing-list", id: "missing-panel", "aria-labelledby": "missing-title" },
+          h("h2", { id: "missing-title", tabindex: "-1" }, t("Still missing to sign")), missingCount, missingList),
+        refusedBox)),
+    h("div", { class: "toolbar handoff-toolbar", role: "region", "aria-label": t("Save and sign") },
+      h("div", { class: "toolbar-state" }, state, jump), saveBtn, finalizeBtn, finalizeHelp));
+
+  // Serialised writes of the latest data; the store keeps the outbox's server fields if newer.
+  const write = (extra = {}) => {
+    if (sameData(data, written) && !Object.keys(extra).length) return chain;
+    const snapshot = structuredClone(data);
+    chain = chain.then(async () => {
+      // The data was replaced elsewhere (a conflict settled in the dialog): never write over it.
+      if (replacedElsewhere(await store.getDraft(localId), screen.draft, written)) return;
+      const next = await store.putDraft({ ...screen.draft, unsent: !sameData(snapshot, written) || screen.draft.unsent,
+        ...extra, data: snapshot });
+      written = snapshot;
+      screen.draft = next;
+    }).catch((e) => ctx.toast(`${t("Could not keep the draft on this tablet")}: ${e.message}`));
+    return chain;
+  };
+  const writeSoon = debounce(() => write(), WRITE_MS);
+  const sendSoon = debounce(() => send(false), SEND_MS);
+
+  // Hand the draft to the outbox (which sends its latest data); on leave, only if changed.
+  async function send(always) {
+    writeSoon.cancel();
+    sendSoon.cancel();
+    await chain;
+    if (!always && sameData(data, written) && !screen.draft.unsent) return;
+    await write({ unsent: false });
+    await sync.saveDraft(localId);
+    if (always) ctx.toast(t("Saved on this tablet; sending to the server."));
+  }
+
+  function onChange() {
+    writeSoon();
+    sendSoon();
+    check();
+  }
+
+  let lastCount = -1;
+  function check() {
+    const outbox = screen.pending();
+    const refused = outbox.filter((i) => i.state === "error").flatMap((i) => i.errors || []).filter((e) => e.path);
+    const finalErrors = validate(def, data, { final: true });
+    form.showErrors([...validate(def, data), ...finalErrors.filter((e) => e.message !== REQUIRED), ...refused]);
+    form.showProgress(finalErrors);
+    const missing = [...finalErrors,
+      ...refused.filter((e) => !finalErrors.some((f) => f.path === e.path && f.message === e.message))];
+    clear(missingList, missing.map((e) => h("li", { data: { path: e.path } },
+      h("button", { type: "button", class: "link-button", onclick: () => form.focusPath(e.path) },
+        h("span", { class: "where" }, labelFor(def, e.path) || t("The whole form")), " ",
+        h("span", { class: "what" }, e.message)))));
+    if (missing.length !== lastCount) {
+      lastCount = missing.length;
+      clear(missingCount, missing.length ? `${missing.length} ${t(missing.length === 1 ? "thing" : "things")}`
+        : t("Nothing missing: ready to sign."));
+      missingCount.dataset.count = missing.length;
+    }
+    finalizeBtn.disabled = missing.length > 0;
+    jump.hidden = !missing.length;
+    jump.textContent = `${missing.length} ${t("still missing")}`;
+    finalizeHelp.textContent = missing.length ? t('Everything in "Still missing to sign" must be filled in first.')
+      : t("Signs this revision with your name.");
+    showState(outbox);
+  }
+
+  function showState(outbox) {
+    const now = screen.draft;
+    const item = outbox.find((i) => i.state === "conflict") || outbox.find((i) => i.state === "error") || outbox[0];
+    let text;
+    if (item?.state === "conflict") text = t("Changed on another device: choose which version to keep.");
+    else if (item?.state === "error") text = `${t("The server refused this")}: ${item.message || ""}`;
+    else if (item || now.unsent) text = t("Kept on this tablet; waiting to send.");
+    else text = now.handoffId ? `${t("Saved on the server")}, ${t("revision")} ${now.revision}.` : t("Kept on this tablet.");
+    clear(state, text, item?.state === "conflict" && sync.openConflict
+      ? [" ", h("button", { type: "button", class: "btn", id: "open-conflict", onclick: () => sync.openConflict(item.id) },
+        t("Compare versions"))] : null);
+    state.dataset.state = item?.state || (now.unsent ? "waiting" : now.handoffId ? "saved" : "local");
+    clear(refusedBox, item?.state === "error" && item.errors?.some((e) => !e.path)
+      ? h("ul", { class: "note note-error" }, item.errors.filter((e) => !e.path).map((e) => h("li", {}, e.message))) : null);
+    const status = root.querySelector("#handoff-status");
+    if (status) clear(status, badge(now, t));
+    const slot = root.querySelector("#links-slot");
+    if (slot && now.handoffId && !slot.firstChild) slot.append(links(now.handoffId, t));
+    const revision = root.querySelector("#handoff-revision");
+    if (revision) revision.textContent = now.revision ? `${t("Revision")} ${now.revision}` : "";
+  }
+
+  async function finalize() {
+    if (validate(def, data, { final: true }).length) return;
+    finalizeBtn.disabled = true;
+    await send(false);
+    await chain;
+    await sync.finalize(localId);
+    ctx.toast(t("Signing: waiting for the server."));
+    screen.read();
+  }
+
+  screen.listen({
+    onSync: async () => {
+      const stored = await store.getDraft(localId).catch(() => null);
+      if (!screen.alive() || !stored) return;
+      const next = catchUp({ shown: screen.draft, stored, written, data });
+      screen.draft = next.draft;
+      if (next.redraw === "edit") return screen.edit(); // a conflict settled in the dialog: show the chosen version
+      if (next.redraw === "read") return screen.read();
+      check();
+    },
+    onLeave: () => { send(false); }, // never lose a keystroke: write, and queue if changed
+  });
+  addEventListener("pagehide", () => write(), { once: true });
+  check();
+}

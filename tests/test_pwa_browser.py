@@ -67,8 +67,9 @@ def tablet(browser, live_server):
     """A fresh browser profile the size of a landscape tablet; returns a function making pages."""
     contexts = []
 
-    def open_tablet():
-        context = browser.new_context(viewport={"width": 1024, "height": 768}, base_url=live_server)
+    def open_tablet(**options):
+        context = browser.new_context(viewport={"width": 1024, "height": 768}, base_url=live_server, **options)
+
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         return context, context.new_page()
@@ -496,3 +497,37 @@ def test_sign_in_works_from_the_keyboard_alone(tablet, make_user):
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_selector("#nav-patients")
+
+
+def test_the_app_speaks_the_browsers_language_and_the_nurse_can_switch(tablet, make_user):
+    make_user("nurse", "ana")
+    _, page = tablet(locale="es-ES")
+    page.goto("/")
+    page.wait_for_selector("#login-submit")
+    assert page.inner_text("#auth-title") == "Iniciar sesión en Handoff"
+    assert page.inner_text("#login-submit") == "Iniciar sesión"
+    assert page.inner_text("label[for=login-password]") == "Contraseña"
+    assert page.evaluate("document.documentElement.lang") == "es"
+    shot(page, "13-sign-in-es")
+    page.fill("#login-username", "ana")
+    page.select_option("#login-language", "en")  # on the sign-in card; what was typed stays
+    page.wait_for_selector("#auth-title:text-is('Sign in to Handoff')")
+    assert page.input_value("#login-username") == "ana"
+    page.select_option("#login-language", "es")
+    page.fill("#login-password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_selector("#add-patient")
+    assert page.inner_text("#app h1") == "Pacientes"
+    assert page.inner_text("#add-patient") == "+ Añadir paciente"
+    assert page.inner_text("#nav-inbox") == "Recibidos"
+    assert page.inner_text("#sync-status") == "Todo guardado"
+    shot(page, "14-patients-es")
+
+    page.select_option("#chrome-language", "en")  # the chrome's "Language / Idioma" control
+    page.wait_for_selector("#add-patient:text-is('+ Add patient')")
+    assert page.inner_text("#app h1") == "Patients"
+    assert page.inner_text("#nav-inbox") == "Inbox"
+    assert page.inner_text("#sync-status") == "All saved"
+    assert page.evaluate("document.documentElement.lang") == "en"
+    page.reload()  # the nurse's choice outlasts the browser's language
+    page.wait_for_selector("#unlock-submit:text-is('Unlock')")

@@ -1,19 +1,21 @@
 // THE FORM, drawn entirely from a checklist definition. Every input carries name and data-path (its
 // dotted path in the handoff's data); the form edits `data` in place and calls onChange(path).
 import { el, clear } from '../dom.js';
+import { t } from '../i18n/index.js';
 import { getIn, setIn, specAt } from './paths.js';
 
 const INITIAL = { group: () => ({}), list: () => [], multichoice: () => [], boolean: () => false };
 const idOf = (prefix, path) => `${prefix}-${path}`;
 const FOCUSABLE = 'input, textarea, select, button[data-value], button[data-add]';
 
-export function createForm(def, data, { onChange = () => {}, t = (s) => s } = {}) {
+// Labels, help and choices come from the definition as written; the form's own words from the catalogue.
+export function createForm(def, data, { onChange = () => {} } = {}) {
   let undo = null; // the last removed list row, for one-tap undo
 
   const help = (spec, path) => spec.help && el('p', { class: 'hint', id: idOf('h', path) }, spec.help);
   const marks = (spec, required) => [
-    required && el('span', { class: 'req' }, ` (${t('required')})`),
-    spec.audience === 'clinician' && el('span', { class: 'badge' }, t('Clinician only')),
+    required && el('span', { class: 'req' }, ` ${t('common.required')}`),
+    spec.audience === 'clinician' && el('span', { class: 'badge' }, t('form.clinicianOnly')),
   ];
 
   function leaf(spec, path, value, required) {
@@ -31,7 +33,7 @@ export function createForm(def, data, { onChange = () => {}, t = (s) => s } = {}
     } else {
       input = el('input', {
         ...common, type: 'text', value: text, autocomplete: 'off',
-        placeholder: spec.type === 'datetime_or_text' ? t('e.g. 2026-11-27T10:30 or within 7 days') : null,
+        placeholder: spec.type === 'datetime_or_text' ? t('form.whenPlaceholder') : null,
       });
     }
     return el('div', { class: `field field-${spec.type}`, data: { field: path } },
@@ -43,7 +45,7 @@ export function createForm(def, data, { onChange = () => {}, t = (s) => s } = {}
     const picked = multi ? (Array.isArray(value) ? value : []) : [value];
     return el('div', { class: `field field-choice${multi ? ' multi' : ''}`, role: 'group', 'aria-labelledby': idOf('l', path), data: { field: path } },
       el('span', { class: 'field-label', id: idOf('l', path) }, spec.label, marks(spec, required),
-        multi && el('span', { class: 'muted' }, ` ${t('(pick all that apply)')}`)),
+        multi && el('span', { class: 'muted' }, ` ${t('form.pickAll')}`)),
       help(spec, path),
       el('div', { class: 'choice-group' }, spec.choices.map((c) => el('button', {
         type: 'button', class: 'choice', name: path, data: { path, value: c.value },
@@ -76,7 +78,7 @@ export function createForm(def, data, { onChange = () => {}, t = (s) => s } = {}
     const row = (v, i) => {
       const p = `${path}.${i}`;
       const name = `${item.label} ${i + 1}`;
-      const remove = el('button', { type: 'button', class: 'btn btn-danger remove', data: { remove: p }, 'aria-label': `${t('Remove')} ${name}` }, t('Remove'));
+      const remove = el('button', { type: 'button', class: 'btn btn-danger remove', data: { remove: p }, 'aria-label': t('form.removeNamed', { name }) }, t('form.remove'));
       const actions = el('div', { class: 'row-actions' }, remove);
       if (item.type === 'group') return el('li', { class: 'repeat-row' }, group({ ...item, label: name }, p, v, false, false, actions));
       return el('li', { class: 'repeat-row' }, field({ ...item, label: name }, p, v, false), actions);
@@ -84,11 +86,12 @@ export function createForm(def, data, { onChange = () => {}, t = (s) => s } = {}
     const fs = el('fieldset', { class: 'repeat', data: { field: path, hidden: legendHidden ? '1' : null } },
       el('legend', { class: legendHidden ? 'visually-hidden' : null }, spec.label, marks(spec, required)),
       help(spec, path),
-      rows.length ? el('ol', { class: 'repeat-rows' }, rows.map(row)) : el('p', { class: 'muted empty' }, t('None yet.')),
-      undo?.path === path && el('p', { class: 'undo' }, `${undo.name} ${t('removed.')} `,
-        el('button', { type: 'button', class: 'link-button', data: { undo: path } }, t('Undo'))),
-      el('button', { type: 'button', class: 'btn add', data: { add: path }, disabled: rows.length >= max }, `+ ${t('Add')} ${item.label.toLowerCase()}`),
-      rows.length >= max && el('p', { class: 'hint' }, `${t('At most')} ${max}.`));
+      rows.length ? el('ol', { class: 'repeat-rows' }, rows.map(row)) : el('p', { class: 'muted empty' }, t('form.noneYet')),
+      undo?.path === path && el('p', { class: 'undo' }, `${t('form.removed', { name: undo.name })} `,
+        el('button', { type: 'button', class: 'link-button', data: { undo: path } }, t('form.undo'))),
+      el('button', { type: 'button', class: 'btn add', data: { add: path }, disabled: rows.length >= max },
+        t('form.add', { item: item.label.toLowerCase() })),
+      rows.length >= max && el('p', { class: 'hint' }, t('form.atMost', { count: max })));
     return fs;
   }
 
@@ -234,8 +237,9 @@ export function createForm(def, data, { onChange = () => {}, t = (s) => s } = {}
       const errs = finalErrors.filter((e) => keys.has(e.path.split('.')[0])).length;
       const node = formNode.querySelector(`#${CSS.escape(idOf('sec', s.key))} .section-progress`);
       const other = Math.max(0, errs - (req.length - done)); // wrong values and broken rules, not just empty
-      clear(node, !errs ? t(req.length ? 'Complete' : 'Optional')
-        : `${req.length ? `${done} ${t('of')} ${req.length} ${t('required')}` : ''}${req.length && other ? ' · ' : ''}${other ? `${other} ${t('to fix')}` : ''}`);
+      const parts = [req.length && t('form.requiredDone', { done, count: req.length }), other && t('form.toFix', { count: other })];
+      clear(node, !errs ? t(req.length ? 'form.complete' : 'form.optional') : parts.filter(Boolean).join(' · '));
+
       node.dataset.state = errs ? 'todo' : 'done';
     }
   }

@@ -2,12 +2,17 @@
 // form can say what is wrong as the nurse types. validate(def, data, {final}) gives the same
 // [{path, message}] list the server's 422 gives: draft rules (types, formats, choices, lengths,
 // list sizes, unknown keys) always; required fields and the definition's rules when final.
-export const REQUIRED = 'Required to finalize.';
-export const EMPTY_ENTRY = 'This entry is empty: fill it in or remove it.';
-const NOT_AN_OBJECT = 'The handoff data must be a JSON object.';
-const DATE_MESSAGE = 'Use a date like 2026-11-23.';
-const DATETIME_MESSAGE = 'Use a date and time like 2026-11-27T10:30.';
-const WHEN_MESSAGE = 'Use a date and time like 2026-11-27T10:30, or words like "within 7 days".';
+// Messages come from the catalogue; in English they are the server's words exactly (a browser
+// test compares them), and a definition's own rule message is shown as written.
+import { onLanguageChange, t } from '../i18n/index.js';
+
+// The "required" message in the current language (a live binding: it follows a language switch).
+export let REQUIRED = t('validate.required');
+export let EMPTY_ENTRY = t('validate.emptyEntry');
+onLanguageChange(() => {
+  REQUIRED = t('validate.required');
+  EMPTY_ENTRY = t('validate.emptyEntry');
+});
 const MAX_LENGTH = { text: 500, longtext: 5000, datetime_or_text: 200 };
 const MAX_ITEMS = 100;
 const MISSING = undefined;
@@ -53,44 +58,44 @@ function load(spec, value, path, ctx, isItem = false) {
     loadGroup(spec, {}, path, ctx); // every required field inside is still owed
     return value;
   }
-  if (value === undefined) return required ? err(REQUIRED) : MISSING;
-  if (value === null) return isItem ? err(EMPTY_ENTRY) : required ? err(REQUIRED) : null;
+  if (value === undefined) return required ? err(t('validate.required')) : MISSING;
+  if (value === null) return isItem ? err(t('validate.emptyEntry')) : required ? err(t('validate.required')) : null;
   let out = value;
   if (type in MAX_LENGTH) {
-    if (typeof value !== 'string') return err('Must be text.');
+    if (typeof value !== 'string') return err(t('validate.text'));
     const max = spec.max_length ?? MAX_LENGTH[type];
-    if (value.length > max && codePoints(value) > max) return err(`At most ${max} characters.`);
+    if (value.length > max && codePoints(value) > max) return err(t('validate.maxLength', { max }));
     if (type === 'datetime_or_text' && LOOKS_LIKE_DATE.test(value) && !(isValidDate(value) || isValidDatetime(value))) {
-      return err(WHEN_MESSAGE);
+      return err(t('validate.when'));
     }
   } else if (type === 'date') {
-    if (value !== '' && !isValidDate(value)) return err(DATE_MESSAGE);
+    if (value !== '' && !isValidDate(value)) return err(t('validate.date'));
   } else if (type === 'datetime') {
-    if (value !== '' && !isValidDatetime(value)) return err(DATETIME_MESSAGE);
+    if (value !== '' && !isValidDatetime(value)) return err(t('validate.datetime'));
   } else if (type === 'choice') {
-    const values = choiceValues(spec);
-    if (value !== '' && (typeof value !== 'string' || !values.includes(value))) return err(`Must be one of: ${values.join(', ')}.`);
+    const values = choiceValues(spec).join(', ');
+    if (value !== '' && (typeof value !== 'string' || !choiceValues(spec).includes(value))) return err(t('validate.oneOf', { values }));
   } else if (type === 'multichoice') {
     const values = choiceValues(spec);
-    if (!Array.isArray(value)) return err(`Must be a list of choices from: ${values.join(', ')}.`);
-    if (value.length > values.length) return err(`Pick at most ${values.length} choices, each once.`);
+    if (!Array.isArray(value)) return err(t('validate.choiceList', { values: values.join(', ') }));
+    if (value.length > values.length) return err(t('validate.tooManyChoices', { max: values.length }));
     let bad = false;
     value.forEach((each, i) => {
-      if (!(typeof each === 'string' && values.includes(each))) { bad = true; err(`Must be one of: ${values.join(', ')}.`, `${path}.${i}`); }
+      if (!(typeof each === 'string' && values.includes(each))) { bad = true; err(t('validate.oneOf', { values: values.join(', ') }), `${path}.${i}`); }
     });
     if (bad) return MISSING;
-    if (new Set(value).size < value.length) return err('Pick each choice at most once.');
+    if (new Set(value).size < value.length) return err(t('validate.choiceTwice'));
   } else if (type === 'boolean') {
-    if (typeof value !== 'boolean') return err('Must be true or false.');
+    if (typeof value !== 'boolean') return err(t('validate.boolean'));
   } else if (type === 'group') {
     const before = ctx.errors.length;
     out = loadGroup(spec, value, path, ctx);
     if (ctx.errors.length > before) return isItem ? out || {} : out && Object.keys(out).length ? out : MISSING;
     return out;
   } else if (type === 'list') {
-    if (!Array.isArray(value)) return err('Must be a list.');
+    if (!Array.isArray(value)) return err(t('validate.list'));
     const max = spec.max_items ?? MAX_ITEMS;
-    if (value.length > max) return err(`At most ${max} items.`);
+    if (value.length > max) return err(t('validate.maxItems', { max }));
     const before = ctx.errors.length;
     out = [];
     value.forEach((each, i) => {
@@ -100,14 +105,14 @@ function load(spec, value, path, ctx, isItem = false) {
     });
     if (ctx.errors.length > before) return out.length ? out : MISSING;
   }
-  if (required && isEmpty(value)) return err(REQUIRED);
+  if (required && isEmpty(value)) return err(t('validate.required'));
   return out;
 }
 
 // A group's fields (or the whole data): unknown keys, each field, then the rules (final only).
 function loadGroup(spec, value, path, ctx) {
   const at = (key) => (path ? `${path}.${key}` : key);
-  if (!isObject(value)) { ctx.errors.push({ path, message: 'Must be a group of fields (a JSON object).' }); return MISSING; }
+  if (!isObject(value)) { ctx.errors.push({ path, message: t('validate.group') }); return MISSING; }
   const specs = spec.fields;
   const known = new Set(specs.map((f) => f.key));
   const out = {};
@@ -115,7 +120,7 @@ function loadGroup(spec, value, path, ctx) {
     const v = load(f, value[f.key], at(f.key), ctx);
     if (v !== MISSING) out[f.key] = v;
   }
-  for (const key of Object.keys(value)) if (!known.has(key)) ctx.errors.push({ path: at(key), message: 'Unknown field.' });
+  for (const key of Object.keys(value)) if (!known.has(key)) ctx.errors.push({ path: at(key), message: t('validate.unknownField') });
   if (ctx.final) for (const e of ruleErrors(spec.rules || [], out, value)) ctx.errors.push({ path: at(e.path), message: e.message });
   return out;
 }
@@ -137,17 +142,17 @@ export function ruleErrors(rules, data, original) {
     if (rule.type === 'not_before') {
       const later = lookup(data, rule.field), earlier = lookup(data, rule.other);
       if (isValidDate(later) && isValidDate(earlier) && later < earlier) {
-        out.push({ path: rule.field, message: rule.message || `Must not be before ${rule.other}.` });
+        out.push({ path: rule.field, message: rule.message || t('validate.notBefore', { other: rule.other }) });
       }
     } else if (rule.type === 'required_if') {
       const when = lookup(data, rule.when);
       if (typeof when === typeof rule.equals && when === rule.equals && isEmpty(lookup(original, rule.field))) {
-        out.push({ path: rule.field, message: rule.message || `Required when ${rule.when} is ${JSON.stringify(rule.equals)}.` });
+        out.push({ path: rule.field, message: rule.message || t('validate.requiredIf', { field: rule.when, value: JSON.stringify(rule.equals) }) });
       }
     } else if (rule.type === 'exclusive') {
       const filled = rule.fields.filter((p) => isSet(lookup(data, p)));
       if (filled.length > 1) {
-        for (const p of filled) out.push({ path: p, message: rule.message || `Fill in only one of: ${rule.fields.join(', ')}.` });
+        for (const p of filled) out.push({ path: p, message: rule.message || t('validate.exclusive', { fields: rule.fields.join(', ') }) });
       }
     }
   }
@@ -156,7 +161,8 @@ export function ruleErrors(rules, data, original) {
 
 /** Every problem with `data` under definition `def`, as [{path, message}] (the same message at the same path once). */
 export function validate(def, data, { final = false } = {}) {
-  if (!isObject(data)) return [{ path: '', message: NOT_AN_OBJECT }];
+  if (!isObject(data)) return [{ path: '', message: t('validate.notAnObject') }];
+
   const ctx = { final, errors: [] };
   const root = { fields: def.sections.flatMap((s) => s.fields), rules: def.rules };
   loadGroup(root, data, '', ctx);

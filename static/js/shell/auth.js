@@ -2,7 +2,8 @@
 // same password opens this nurse's vault locally (offline too). A shared tablet changing hands
 // deletes the previous nurse's data, after a warning.
 import { el } from "../dom.js";
-import { confirmDialog, plural, t } from "./ui.js";
+import { t } from "../i18n/index.js";
+import { confirmDialog, languageField, withStrong } from "./ui.js";
 
 /**
  * createAuth({root, chrome, session, api, store, vaultCrypto, wipeLocalData, enterApp})
@@ -23,25 +24,40 @@ export function createAuth({ root, chrome, session, api, store, vaultCrypto, wip
     return el("div", { class: "field" }, el("label", { for: id, text: label }), el("input", { id, name: id, ...attributes }));
   }
 
+  // What is on screen, so a language switch can draw it again.
+  let shown = null;
+  const text = (value) => (typeof value === "function" ? value() : value);
+
+  function redraw() {
+    if (!shown || !root.contains(shown.card)) return;
+    const typed = shown.card.querySelector("#login-username")?.value;
+    shown.show(...shown.args);
+    if (typed) root.querySelector("#login-username").value = typed;
+  }
+
+  /** `message` and `note`: text, or a function giving it (so it follows a language switch). */
   function showLogin({ message = "", note = "" } = {}) {
-    const error = el("p", { id: "login-error", class: "form-error", role: "alert", text: message });
-    const submit = el("button", { id: "login-submit", type: "submit", class: "btn btn-primary btn-block", text: t("Sign in") });
+    const error = el("p", { id: "login-error", class: "form-error", role: "alert", text: text(message) });
+    const submit = el("button", { id: "login-submit", type: "submit", class: "btn btn-primary btn-block",
+      text: t("auth.signIn") });
     const form = el("form", { id: "login-form", novalidate: true },
-      field("login-username", t("Username"), { autocomplete: "username", autocapitalize: "none", spellcheck: "false",
+      field("login-username", t("auth.username"), { autocomplete: "username", autocapitalize: "none", spellcheck: "false",
         required: true }),
-      field("login-password", t("Password"), { type: "password", autocomplete: "current-password", required: true }),
+      field("login-password", t("auth.password"), { type: "password", autocomplete: "current-password", required: true }),
       error, submit);
-    authCard(t("Sign in to Handoff"), note ? el("p", { class: "note", text: note }) : null, form);
+    const card = authCard(t("auth.signInTitle"), note ? el("p", { class: "note", text: text(note) }) : null, form,
+      languageField("login-language"));
+    shown = { card, show: showLogin, args: [{ message, note }] };
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const username = form.querySelector("#login-username").value.trim();
       const password = form.querySelector("#login-password").value;
       if (!username || !password) {
-        error.textContent = t("Enter your username and password.");
+        error.textContent = t("auth.enterUsernamePassword");
         return;
       }
       submit.disabled = true;
-      submit.textContent = t("Signing in…");
+      submit.textContent = t("auth.signingIn");
       try {
         await signIn(username, password);
       } catch (failure) {
@@ -50,7 +66,7 @@ export function createAuth({ root, chrome, session, api, store, vaultCrypto, wip
         form.querySelector("#login-password").focus();
       } finally {
         submit.disabled = false;
-        submit.textContent = t("Sign in");
+        submit.textContent = t("auth.signIn");
       }
     });
     form.querySelector("#login-username").focus();
@@ -62,16 +78,16 @@ export function createAuth({ root, chrome, session, api, store, vaultCrypto, wip
     try {
       answer = await api.login(username, password);
     } catch (failure) {
-      if (failure instanceof api.ApiError && failure.status === 401) throw new Error(t("Wrong username or password."));
+      if (failure instanceof api.ApiError && failure.status === 401) throw new Error(t("auth.wrongUsernameOrPassword"));
       if (failure instanceof api.OfflineError) {
         // Offline, but this tablet already has this nurse's vault: the password opens it locally.
         if (vault && vault.username === username) {
           await unlockLocally(vault, password);
           return;
         }
-        throw new Error(t("No connection. The first sign-in on this tablet needs the network."));
+        throw new Error(t("auth.firstSignInNeedsNetwork"));
       }
-      throw new Error((failure.body && failure.body.message) || t("Sign-in failed. Try again."));
+      throw new Error((failure.body && failure.body.message) || t("auth.signInFailed"));
     }
 
     if (vault && vault.username !== username) {
@@ -80,14 +96,13 @@ export function createAuth({ root, chrome, session, api, store, vaultCrypto, wip
       if (unsent > 0) {
         const ok = await confirmDialog({
           id: "switch-user", confirmId: "switch-user-confirm", danger: true,
-          title: t(`Delete ${vault.username}'s unsent work?`),
-          text: t(`This tablet holds ${plural(unsent, "unsent item")} of ${vault.username}. Signing in as ${username} `
-            + "deletes them from this tablet for good. Cancel, and ask them to sign in and send them first."),
-          confirmLabel: t(`Delete ${unsent} and sign in`), cancelLabel: t("Cancel"),
+          title: t("auth.switchUserTitle", { name: vault.username }),
+          text: t("auth.switchUserText", { count: unsent, name: vault.username, newName: username }),
+          confirmLabel: t("auth.switchUserConfirm", { count: unsent }), cancelLabel: t("common.cancel"),
         });
         if (!ok) {
           await api.logout().catch(() => {});
-          throw new Error(t(`Not signed in. ${vault.username}'s work is still on this tablet.`));
+          throw new Error(t("auth.stillOnTablet", { name: vault.username }));
         }
       }
       await wipeLocalData();
@@ -120,15 +135,14 @@ export function createAuth({ root, chrome, session, api, store, vaultCrypto, wip
     return new Promise((resolve) => {
       const error = el("p", { class: "form-error", role: "alert", id: "old-password-error" });
       const input = el("input", { id: "old-password", type: "password", autocomplete: "off" });
-      const unlock = el("button", { type: "submit", class: "btn btn-primary", text: t("Unlock") });
+      const unlock = el("button", { type: "submit", class: "btn btn-primary", text: t("auth.unlock") });
       const fresh = el("button", { type: "button", class: "btn btn-danger", id: "old-password-discard",
-        text: t("Delete the saved work and start fresh") });
+        text: t("auth.startFresh") });
       const dialog = el("dialog", { id: "old-password-dialog", class: "dialog", "aria-labelledby": "old-password-title" },
-        el("h2", { id: "old-password-title", text: t("Your password has changed") }),
-        el("p", { text: t("The work saved on this tablet is locked with your previous password. Enter it to keep "
-          + "that work, or delete it and start fresh.") }),
+        el("h2", { id: "old-password-title", text: t("auth.passwordChangedTitle") }),
+        el("p", { text: t("auth.passwordChangedText") }),
         el("form", { method: "dialog" },
-          el("div", { class: "field" }, el("label", { for: "old-password", text: t("Previous password") }), input),
+          el("div", { class: "field" }, el("label", { for: "old-password", text: t("auth.previousPassword") }), input),
           error, el("div", { class: "button-row" }, unlock, fresh)));
       dialog.addEventListener("cancel", (event) => event.preventDefault());
       dialog.querySelector("form").addEventListener("submit", async (event) => {
@@ -140,14 +154,14 @@ export function createAuth({ root, chrome, session, api, store, vaultCrypto, wip
           dialog.remove();
           resolve(next);
         } catch {
-          error.textContent = t("Wrong password");
+          error.textContent = t("auth.wrongPassword");
           input.value = "";
           input.focus();
         }
       });
       fresh.addEventListener("click", async () => {
         const unsent = await store.outboxCount();
-        if (unsent && !window.confirm(t(`Delete ${plural(unsent, "unsent item")} for good?`))) return;
+        if (unsent && !window.confirm(t("auth.deleteUnsentForGood", { count: unsent }))) return;
         dialog.close();
         dialog.remove();
         await wipeLocalData();
@@ -163,47 +177,47 @@ export function createAuth({ root, chrome, session, api, store, vaultCrypto, wip
 
   function showUnlock(vault, { message = "" } = {}) {
     const error = el("p", { id: "unlock-error", class: "form-error", role: "alert" });
-    const submit = el("button", { id: "unlock-submit", type: "submit", class: "btn btn-primary btn-block", text: t("Unlock") });
+    const submit = el("button", { id: "unlock-submit", type: "submit", class: "btn btn-primary btn-block",
+      text: t("auth.unlock") });
     const form = el("form", { id: "unlock-form", novalidate: true },
       // The username field lets password managers fill the right entry; it is not editable here.
       el("input", { type: "text", name: "username", autocomplete: "username", value: vault.username, hidden: true,
         "aria-hidden": "true", tabindex: "-1" }),
-      field("unlock-password", t("Password"), { type: "password", autocomplete: "current-password", required: true }),
+      field("unlock-password", t("auth.password"), { type: "password", autocomplete: "current-password", required: true }),
       error, submit);
     const other = el("button", { type: "button", id: "switch-user", class: "btn btn-quiet btn-block",
-      text: t("Sign in as someone else") });
-    authCard(t("Unlock Handoff"),
-      message ? el("p", { class: "note", role: "status", text: message }) : null,
-      el("p", {}, t("Signed in on this tablet as "), el("strong", { text: vault.username }),
-        t(". Your password unlocks the work saved here.")),
-      form, other);
+      text: t("auth.signInAsSomeoneElse") });
+    const card = authCard(t("auth.unlockTitle"),
+      message ? el("p", { class: "note", role: "status", text: text(message) }) : null,
+      el("p", {}, ...withStrong("auth.signedInAs", "name", vault.username)),
+      form, other, languageField("unlock-language"));
+    shown = { card, show: showUnlock, args: [vault, { message }] };
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const input = form.querySelector("#unlock-password");
       if (!input.value) {
-        error.textContent = t("Enter your password.");
+        error.textContent = t("auth.enterPassword");
         input.focus();
         return;
       }
       submit.disabled = true;
-      submit.textContent = t("Unlocking…");
+      submit.textContent = t("auth.unlocking");
       try {
         await unlockLocally(vault, input.value);
       } catch (failure) {
-        error.textContent = failure instanceof vaultCrypto.WrongPasswordError ? t("Wrong password") : failure.message;
+        error.textContent = failure instanceof vaultCrypto.WrongPasswordError ? t("auth.wrongPassword") : failure.message;
         input.value = "";
         input.focus();
       } finally {
         submit.disabled = false;
-        submit.textContent = t("Unlock");
+        submit.textContent = t("auth.unlock");
       }
     });
     other.addEventListener("click", async () => {
       const unsent = await store.outboxCount();
-      showLogin({ note: unsent
-        ? t(`Signing in as someone else deletes ${vault.username}'s work from this tablet, `
-          + `including ${plural(unsent, "unsent item")}.`)
-        : t(`Signing in as someone else deletes ${vault.username}'s saved work from this tablet.`) });
+      showLogin({ note: () => (unsent
+        ? t("auth.switchUserNoteUnsent", { name: vault.username, count: unsent })
+        : t("auth.switchUserNote", { name: vault.username })) });
     });
     form.querySelector("#unlock-password").focus();
   }
@@ -233,7 +247,8 @@ export function createAuth({ root, chrome, session, api, store, vaultCrypto, wip
     await enterApp(user || { username: vault.username }, idle);
   }
 
-  return { showLogin, showUnlock, unlockLocally };
+  return { showLogin, showUnlock, unlockLocally, redraw };
+
 }
 
 function requestPersistentStorage() {

@@ -1,20 +1,22 @@
 // Starts the tablet app: builds the shell's parts (sign-in and unlock, chrome, router, idle lock,
-// update bar) with what each needs, wires them together, and shows sign-in or unlock. Nothing
-// runs at import time; app.js calls boot().
+// update bar) with what each needs, wires them together, picks the language (the nurse's choice,
+// else the browser's) and shows sign-in or unlock. Nothing runs at import time; app.js calls boot().
 import * as api from "../api.js";
 import * as vaultCrypto from "../crypto.js";
 import * as store from "../store.js";
 import * as sync from "../sync.js";
+import { initLanguage, onLanguageChange, t } from "../i18n/index.js";
 import { createAuth } from "./auth.js";
 import { createChrome, createReauth } from "./chrome.js";
 import { makeContext } from "./context.js";
 import { createIdleLock } from "./idle.js";
 import { createRouter } from "./router.js";
 import { createSessionEnd, wipeLocalData } from "./session.js";
-import { createToast, t } from "./ui.js";
+import { createToast } from "./ui.js";
 import { registerServiceWorker } from "./update.js";
 
 export async function boot({ doc = document, win = window } = {}) {
+  initLanguage();
   const root = doc.getElementById("app");
   const chromeNode = doc.getElementById("chrome");
   const session = {
@@ -53,13 +55,27 @@ export async function boot({ doc = document, win = window } = {}) {
     router.route();
   }
 
+  const skipLink = doc.querySelector(".skip-link");
+  if (skipLink) skipLink.textContent = t("chrome.skipLink");
+  // A new language redraws what is on screen: the chrome and the current screen, or the card.
+  onLanguageChange(() => {
+    if (skipLink) skipLink.textContent = t("chrome.skipLink");
+    if (vaultCrypto.isUnlocked() && session.user) {
+      chrome.render();
+      router.route();
+    } else {
+      auth.redraw();
+    }
+  });
   sync.onChange(chrome.showSyncStatus);
+
   api.onUnauthorized((path) => {
     if (!path.startsWith("/auth/")) reauth.ask();
   });
   win.addEventListener("hashchange", () => router.route());
   idle.start(win, doc);
-  doc.querySelector(".skip-link")?.addEventListener("click", (event) => {
+  skipLink?.addEventListener("click", (event) => {
+
     // The hash is the router's: move focus without touching it.
     event.preventDefault();
     doc.getElementById("main").focus();

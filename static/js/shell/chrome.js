@@ -1,7 +1,8 @@
 // The unlocked app's chrome: brand, navigation, the sync indicator (words and a symbol, never
 // colour alone), the nurse's name and sign-out.
 import { el } from "../dom.js";
-import { plural, t } from "./ui.js";
+import { t } from "../i18n/index.js";
+import { languageField } from "./ui.js";
 
 /** createChrome({chrome, session, sync, navigate, toast, onLogout}) → {render, showSyncStatus}. */
 export function createChrome({ chrome, session, sync, navigate, toast, onLogout }) {
@@ -10,16 +11,17 @@ export function createChrome({ chrome, session, sync, navigate, toast, onLogout 
       el("span", { class: "nav-label", text: label }), extra));
     const name = session.user.display_name || session.user.username;
     chrome.replaceChildren(
-      el("a", { href: "#/patients", class: "brand", "aria-label": t("Handoff, patients") }, "Handoff"),
-      el("nav", { class: "nav", "aria-label": t("Main") }, el("ul", {},
-        navLink("nav-patients", "#/patients", t("Patients")),
-        navLink("nav-inbox", "#/inbox", t("Inbox")),
-        navLink("nav-outbox", "#/outbox", t("Unsent"), el("span", { class: "badge", id: "outbox-count", hidden: true })))),
+      el("a", { href: "#/patients", class: "brand", "aria-label": t("chrome.brandLabel") }, "Handoff"),
+      el("nav", { class: "nav", "aria-label": t("chrome.main") }, el("ul", {},
+        navLink("nav-patients", "#/patients", t("chrome.patients")),
+        navLink("nav-inbox", "#/inbox", t("chrome.inbox")),
+        navLink("nav-outbox", "#/outbox", t("chrome.unsent"), el("span", { class: "badge", id: "outbox-count", hidden: true })))),
       el("button", { type: "button", id: "sync-status", class: "sync-status", "data-state": "saved", "data-pending": "0",
         onclick: onSyncClick },
-      el("span", { class: "sync-icon", "aria-hidden": "true" }), el("span", { class: "sync-text", text: t("All saved") })),
+      el("span", { class: "sync-icon", "aria-hidden": "true" }), el("span", { class: "sync-text", text: t("chrome.syncSaved") })),
       el("span", { class: "chrome-user", text: name }),
-      el("button", { type: "button", id: "logout", class: "btn btn-quiet", text: t("Sign out"), onclick: onLogout }));
+      languageField("chrome-language", { className: "chrome-language" }),
+      el("button", { type: "button", id: "logout", class: "btn btn-quiet", text: t("chrome.signOut"), onclick: onLogout }));
     chrome.hidden = false;
     showSyncStatus(sync.status());
   }
@@ -30,19 +32,19 @@ export function createChrome({ chrome, session, sync, navigate, toast, onLogout 
     indicator.dataset.state = current.state;
     indicator.dataset.pending = String(current.pending);
     const words = {
-      saved: t("All saved"),
-      waiting: current.offline ? t(`Offline · ${current.pending} waiting`) : t(`Sending ${current.pending}…`),
-      conflict: t("Conflict: choose a version"),
-      error: t(`${plural(current.errors.length, "item")} need${current.errors.length === 1 ? "s" : ""} attention`),
+      saved: () => t("chrome.syncSaved"),
+      waiting: () => t(current.offline ? "chrome.syncOffline" : "chrome.syncSending", { count: current.pending }),
+      conflict: () => t("chrome.syncConflict"),
+      error: () => t("chrome.syncErrors", { count: current.errors.length }),
     };
-    indicator.querySelector(".sync-text").textContent = words[current.state];
-    indicator.title = current.state === "saved" ? t("Everything is on the server")
-      : t(`${plural(current.pending, "change")} not on the server yet`);
+    indicator.querySelector(".sync-text").textContent = words[current.state]();
+    indicator.title = current.state === "saved" ? t("chrome.syncAllOnServer")
+      : t("chrome.syncNotOnServer", { count: current.pending });
     const badge = document.getElementById("outbox-count");
     if (badge) {
       badge.hidden = current.pending === 0;
       badge.textContent = String(current.pending);
-      badge.setAttribute("aria-label", t(`${current.pending} unsent`));
+      badge.setAttribute("aria-label", t("chrome.unsentCount", { count: current.pending }));
     }
   }
 
@@ -52,8 +54,8 @@ export function createChrome({ chrome, session, sync, navigate, toast, onLogout 
     else if (current.state === "error") navigate("#/outbox");
     else if (current.state === "waiting") {
       sync.syncNow();
-      toast(t("Trying to send now."));
-    } else toast(t("Everything is saved on the server."));
+      toast(t("chrome.tryingToSend"));
+    } else toast(t("chrome.everythingSaved"));
   }
 
   return { render, showSyncStatus };
@@ -71,13 +73,13 @@ export function createReauth({ session, api, vaultCrypto, sync, idle }) {
     const error = el("p", { class: "form-error", role: "alert" });
     const input = el("input", { id: "reauth-password", type: "password", autocomplete: "current-password" });
     const dialog = el("dialog", { id: "reauth", class: "dialog", "aria-labelledby": "reauth-title" },
-      el("h2", { id: "reauth-title", text: t("Sign in again to send your work") }),
-      el("p", { text: t("Your session on the server has ended. Your work is safe on this tablet.") }),
+      el("h2", { id: "reauth-title", text: t("reauth.title") }),
+      el("p", { text: t("reauth.text") }),
       el("form", { method: "dialog" },
-        el("div", { class: "field" }, el("label", { for: "reauth-password", text: t("Password") }), input), error,
+        el("div", { class: "field" }, el("label", { for: "reauth-password", text: t("auth.password") }), input), error,
         el("div", { class: "button-row" },
-          el("button", { type: "submit", class: "btn btn-primary", id: "reauth-submit", text: t("Sign in") }),
-          el("button", { type: "button", class: "btn", value: "later", text: t("Later"),
+          el("button", { type: "submit", class: "btn btn-primary", id: "reauth-submit", text: t("auth.signIn") }),
+          el("button", { type: "button", class: "btn", value: "later", text: t("reauth.later"),
             onclick: () => close() }))));
     const close = () => {
       open = false;
@@ -96,8 +98,9 @@ export function createReauth({ session, api, vaultCrypto, sync, idle }) {
         close();
         sync.signedIn();
       } catch (failure) {
-        error.textContent = failure instanceof api.OfflineError ? t("No connection. Try again later.")
-          : t("Wrong password");
+        error.textContent = failure instanceof api.OfflineError ? t("reauth.noConnection")
+          : t("auth.wrongPassword")
+;
         input.value = "";
         input.focus();
       }

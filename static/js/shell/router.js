@@ -1,7 +1,7 @@
 // The hash router: which screen module a hash opens (views/README.md lists the routes), and the
 // navigation that draws it into a fresh container, with focus moved to its heading.
 import { el } from "../dom.js";
-import { t } from "./ui.js";
+import { t } from "../i18n/index.js";
 
 export const ROUTES = [
   [/^\/patients$/, "patients", () => ({})],
@@ -34,14 +34,14 @@ export function matchRoute(hash) {
 
 /** What the error panel says when a screen throws (`api` gives the error classes). */
 export function errorText(failure, { ApiError, OfflineError }) {
-  if (failure instanceof OfflineError) return t("You are offline, and this screen has no copy saved on this tablet yet.");
-  if (failure instanceof ApiError && failure.status === 404) return t("Not found.");
-  if (failure instanceof ApiError && failure.status === 403) return t("Your role does not allow this.");
+  if (failure instanceof OfflineError) return t("router.offline");
+  if (failure instanceof ApiError && failure.status === 404) return t("common.notFound");
+  if (failure instanceof ApiError && failure.status === 403) return t("common.forbidden");
   if (failure instanceof ApiError && failure.body && failure.body.message) return failure.body.message;
   if (failure instanceof TypeError && /module/i.test(failure.message)) {
-    return t("This screen could not be loaded. Reload the app when you are back online.");
+    return t("router.moduleFailed");
   }
-  return t("Something went wrong showing this screen.");
+  return t("router.failed");
 }
 
 /**
@@ -80,7 +80,7 @@ export function createRouter({ root, chrome, api, isUnlocked, makeContext,
 
     // A fresh container per screen: a slow screen still rendering after the nurse moved on
     // writes into a detached node instead of over the next screen.
-    const container = el("div", { class: `view view-${found.view}` }, el("p", { class: "loading", text: t("Loading…") }));
+    const container = el("div", { class: `view view-${found.view}` }, el("p", { class: "loading", text: t("common.loading") }));
     root.replaceChildren(container);
     const ctx = makeContext((cleanup) => leaving.push(cleanup));
 
@@ -106,10 +106,11 @@ export function createRouter({ root, chrome, api, isUnlocked, makeContext,
 
   function errorPanel(failure) {
     return el("div", { class: "panel panel-error", role: "alert" },
-      el("h1", { text: t("Cannot show this") }), el("p", { text: errorText(failure, api) }),
+      el("h1", { text: t("router.cannotShow") }), el("p", { text: errorText(failure, api) }),
       el("div", { class: "button-row" },
-        el("button", { type: "button", class: "btn", text: t("Try again"), onclick: () => route() }),
-        el("a", { class: "btn btn-quiet", href: "#/patients", text: t("Patients") })));
+        el("button", { type: "button", class: "btn", text: t("router.tryAgain"), onclick: () => route() }),
+        el("a", { class: "btn btn-quiet", href: "#/patients", text: t("chrome.patients")
+ })));
   }
 
   return { route, navigate, leave };

@@ -1,7 +1,8 @@
 // Leaving the unlocked app: the idle lock (key forgotten, cached patient data dropped, drafts and
 // unsent items kept encrypted) and sign-out (everything of the nurse's deleted from the tablet).
 import { el } from "../dom.js";
-import { confirmDialog, plural, t } from "./ui.js";
+import { t } from "../i18n/index.js";
+import { confirmDialog } from "./ui.js";
 
 // Everything with patient data goes: the database (vault included) and any cached response
 // that is not the app's own static shell.
@@ -36,7 +37,7 @@ export function createSessionEnd({ root, chrome, session, api, store, sync, vaul
     router.leave();
     for (const dialog of document.querySelectorAll("dialog")) dialog.remove();
     reauth.reset();
-    auth.showUnlock(session.vault, { message: t(`Locked after ${minutes} minutes without use.`) });
+    auth.showUnlock(session.vault, { message: () => t("session.locked", { count: minutes }) });
   }
 
   function onLogoutClick() {
@@ -45,10 +46,9 @@ export function createSessionEnd({ root, chrome, session, api, store, sync, vaul
     if (unsent > 0) {
       confirmDialog({
         id: "logout-dialog", confirmId: "logout-confirm", danger: true,
-        title: t(`${plural(unsent, "item")} not sent yet`),
-        text: t(`Signing out deletes everything on this tablet, including ${plural(unsent, "change")} the server `
-          + "does not have yet. Stay signed in and let them send (check the Unsent list), or sign out anyway."),
-        confirmLabel: t(`Delete ${unsent} and sign out`), cancelLabel: t("Stay signed in"),
+        title: t("session.logoutTitle", { count: unsent }),
+        text: t("session.logoutText", { count: unsent }),
+        confirmLabel: t("session.logoutConfirm", { count: unsent }), cancelLabel: t("session.stay"),
       }).then((ok) => ok && logout());
     } else {
       logout();
@@ -59,14 +59,15 @@ export function createSessionEnd({ root, chrome, session, api, store, sync, vaul
     sync.stop();
     vaultCrypto.lock();
     router.leave();
-    root.replaceChildren(el("p", { class: "loading", text: t("Signing out…") }));
+    root.replaceChildren(el("p", { class: "loading", text: t("session.signingOut") }));
     chrome.hidden = true;
     await api.logout().catch(() => {}); // offline: the session cookie still dies at its idle timeout
     await wipeLocalData(store);
     session.user = null;
     session.vault = null;
     history.replaceState(null, "", "#/patients");
-    auth.showLogin({ message: "", note: t("Signed out. Nothing of yours is left on this tablet.") });
+    auth.showLogin({ message: "", note: () => t("session.signedOut")
+ });
   }
 
   return { lock, onLogoutClick, logout };

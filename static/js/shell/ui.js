@@ -1,14 +1,8 @@
-// Shell pieces every part of the chrome uses: the toast live region and the modal question.
+// Shell pieces every part of the chrome uses: the toast live region, the modal question, and
+// the language control.
 import { el } from "../dom.js";
+import { format, language, LANGUAGES, setLanguage, t } from "../i18n/index.js";
 
-// Fixed interface text passes through here so a translation can be added in one place.
-export function t(text) {
-  return text;
-}
-
-export function plural(n, word) {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
-}
 
 /** toast(text): a short message in `box` (a polite live region) that clears itself after `ms`. */
 export function createToast(box, { ms = 5_000 } = {}) {
@@ -25,7 +19,7 @@ export function createToast(box, { ms = 5_000 } = {}) {
 }
 
 // A modal question; resolves true (confirm) or false (cancel, Escape).
-export function confirmDialog({ id, title, text, confirmId, confirmLabel, cancelLabel = t("Cancel"), danger = false }) {
+export function confirmDialog({ id, title, text, confirmId, confirmLabel, cancelLabel = t("common.cancel"), danger = false }) {
   return new Promise((resolve) => {
     const confirm = el("button", { type: "button", id: confirmId, class: `btn ${danger ? "btn-danger" : "btn-primary"}`,
       text: confirmLabel });
@@ -49,4 +43,17 @@ export function confirmDialog({ id, title, text, confirmId, confirmLabel, cancel
     dialog.showModal();
     cancel.focus(); // the safe choice has the focus
   });
+}
+
+/** A message with one value set in <strong>: a whole sentence for the translator, emphasis kept. */
+export function withStrong(key, name, value, params = {}) {
+  const [before, after = ""] = t(key, { ...params, [name]: "\u0000" }).split("\u0000");
+  return [before, el("strong", { text: value }), after];
+}
+
+/** The "Language / Idioma" control (each language named in itself); choosing one switches at once. */
+export function languageField(id, { className = "field language-field" } = {}) {
+  const select = el("select", { id, name: "language", onchange: () => setLanguage(select.value) },
+    LANGUAGES.map((lang) => el("option", { value: lang, selected: lang === language() }, format(lang, "language.name"))));
+  return el("div", { class: className }, el("label", { for: id, text: t("chrome.language") }), select);
 }

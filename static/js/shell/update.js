@@ -1,7 +1,7 @@
 // The service worker and the "update available" bar: a new version is offered, never switched to
 // under an open form; the nurse decides when to reload (drafts are saved locally).
 import { el } from "../dom.js";
-import { t } from "./ui.js";
+import { t } from "../i18n/index.js";
 
 const UPDATE_CHECK_MS = 30 * 60_000;
 const RELOAD_FALLBACK_MS = 3_000;
@@ -37,14 +37,14 @@ export async function registerServiceWorker(url, bar) {
 }
 
 function showUpdateBar(bar, worker, state) {
-  const reload = el("button", { type: "button", class: "btn btn-primary", id: "update-reload", text: t("Reload") });
+  const reload = el("button", { type: "button", class: "btn btn-primary", id: "update-reload", text: t("update.reload") });
   reload.addEventListener("click", () => {
     state.accepted = true;
     reload.disabled = true;
     worker.postMessage({ type: "SKIP_WAITING" });
     setTimeout(() => location.reload(), RELOAD_FALLBACK_MS); // if controllerchange never comes
   });
-  bar.replaceChildren(el("span", { text: t("Update available — reload to use the new version. Your work is saved; "
-    + "you will unlock again after the reload.") }), reload);
+  bar.replaceChildren(el("span", { text: t("update.available")
+ }), reload);
   bar.hidden = false;
 }

@@ -1,5 +1,6 @@
 // Helpers the screens share: fetch-and-cache with offline fallback, names, dates, status words.
 import { el } from '../dom.js';
+import { language, t } from '../i18n/index.js';
 
 export const isOffline = (e) => e?.name === 'OfflineError';
 
@@ -51,29 +52,34 @@ export async function patientById(ctx, id) {
 export function when(iso) {
   if (!iso) return '';
   const d = new Date(/[zZ]|[+-]\d\d:\d\d$/.test(iso) ? iso : `${iso}Z`);
-  return Number.isNaN(+d) ? iso : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  return Number.isNaN(+d) ? iso : d.toLocaleString(language(), { dateStyle: 'medium', timeStyle: 'short' });
 }
 
-export const CHECKLIST_NAMES = { discharge: 'Discharge', ipass: 'I-PASS' };
-export const checklistName = (c, t = (s) => s) => t(CHECKLIST_NAMES[c?.key] || c?.key || '');
+// Message keys of the built-in checklists' names; another checklist shows its key.
+export const CHECKLIST_NAMES = { discharge: 'checklist.discharge', ipass: 'checklist.ipass' };
+export const checklistName = (c) => (CHECKLIST_NAMES[c?.key] ? t(CHECKLIST_NAMES[c.key]) : c?.key || '');
+
+const STATUS_WORDS = { final: 'status.signed', draft: 'status.draft', local: 'status.local' };
 
 /** Status in words (never colour alone). */
-export function statusBadge(status, t = (s) => s) {
-  const text = { final: 'Signed', draft: 'Draft', local: 'Not sent yet' }[status] || status;
-  return el('span', { class: `status-chip status-${{ local: 'waiting' }[status] || status}`, data: { status } }, t(text));
+export function statusBadge(status) {
+  const text = STATUS_WORDS[status] ? t(STATUS_WORDS[status]) : status;
+  return el('span', { class: `status-chip status-${{ local: 'waiting' }[status] || status}`, data: { status } }, text);
 }
 
 /** A screen's heading, focusable so the router can move focus to it. */
 export const heading = (text, ...extra) => el('h1', { tabindex: '-1', class: 'view-title' }, text, ...extra);
 
-export function problem(e, t = (s) => s) {
-  if (isOffline(e)) return t('You are offline, and this is not kept on this tablet yet.');
-  if (e?.status === 404) return t('Not found.');
-  if (e?.status === 403) return t('Your role does not allow this.');
-  return e?.body?.message || e?.message || t('Something went wrong.');
+// The server's own `message` is shown as it sends it.
+export function problem(e) {
+  if (isOffline(e)) return t('common.offlineNotKept');
+  if (e?.status === 404) return t('common.notFound');
+  if (e?.status === 403) return t('common.forbidden');
+  return e?.body?.message || e?.message || t('common.failed');
 }
 
-export const errorBox = (e, t) => el('p', { class: 'note note-error', role: 'alert' }, problem(e, t));
+export const errorBox = (e) => el('p', { class: 'note note-error', role: 'alert' }, problem(e));
+
 
 /** [{path, message}] from an API error body, by path. */
 export function errorsByPath(body) {

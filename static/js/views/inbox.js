@@ -1,5 +1,6 @@
 // Signed handoffs waiting for my acknowledgement; open one, read the summary, give my synthesis.
 import { el, clear } from '../dom.js';
+import { t } from '../i18n/index.js';
 import { renderReadOnly } from '../form/readonly.js';
 import { cached, checklist, patientById, patientName, heading, when, checklistName, errorBox, errorsByPath, problem, isOffline } from './common.js';
 
@@ -10,22 +11,21 @@ const SUMMARY = {
 };
 
 export async function render(container, ctx, params) {
-  const t = ctx.t;
   const openId = +(params.query?.get('open') || 0);
   const status = el('p', { class: 'list-status', role: 'status' });
-  const list = el('ul', { class: 'list inbox-list', 'aria-label': t('Waiting for you') });
+  const list = el('ul', { class: 'list inbox-list', 'aria-label': t('inbox.waitingLabel') });
   const detail = el('section', { class: 'panel inbox-detail', id: 'inbox-detail', 'aria-labelledby': 'inbox-detail-title' });
-  clear(container, el('div', { class: 'screen' }, heading(t('Inbox')),
-    el('p', { class: 'hint' }, t('Signed handoffs waiting for your acknowledgement.')),
+  clear(container, el('div', { class: 'screen' }, heading(t('inbox.title')),
+    el('p', { class: 'hint' }, t('inbox.hint')),
     el('div', { class: `inbox-layout${openId ? ' has-detail' : ''}` }, el('div', {}, status, list), openId ? detail : null)));
 
   let items = [];
   try {
     const res = await cached(ctx, 'inbox', '/handoffs?status=final&awaiting_acknowledgement=true&per_page=200');
     items = res.value;
-    if (res.offline) status.textContent = t('Offline: the list as it was last seen on this tablet.');
+    if (res.offline) status.textContent = t('common.offlineList');
   } catch (e) {
-    status.textContent = problem(e, t);
+    status.textContent = problem(e);
   }
   const patients = new Map(await Promise.all([...new Set(items.map((x) => x.patient_id))]
     .map(async (id) => [id, await patientById(ctx, id).catch(() => null)])));
@@ -33,12 +33,12 @@ export async function render(container, ctx, params) {
     class: `list-row inbox-row${x.id === openId ? ' current' : ''}`, href: `#/inbox?open=${x.id}`, data: { handoffId: x.id },
     'aria-current': x.id === openId ? 'true' : null,
   },
-  el('span', { class: 'row-main' }, el('strong', {}, patientName(patients.get(x.patient_id)) || `${t('Patient')} ${x.patient_id}`),
-    ' ', el('span', { class: 'badge' }, checklistName(x.checklist, t))),
+  el('span', { class: 'row-main' }, el('strong', {}, patientName(patients.get(x.patient_id)) || t('inbox.patientNumber', { id: x.patient_id })),
+    ' ', el('span', { class: 'badge' }, checklistName(x.checklist))),
   el('span', { class: 'row-meta' },
-    x.checklist?.key === 'ipass' && x.data?.illness_severity ? el('span', { class: `severity severity-${x.data.illness_severity}` }, severity(x.data.illness_severity, t)) : null,
-    el('span', {}, `${t('Signed by')} ${x.finalized_by || x.updated_by} ${when(x.finalized_at || x.updated_at)}`)))))
-    : el('li', { class: 'muted empty' }, t('Nothing is waiting for you.')));
+    x.checklist?.key === 'ipass' && x.data?.illness_severity ? el('span', { class: `severity severity-${x.data.illness_severity}` }, severity(x.data.illness_severity)) : null,
+    el('span', {}, t('inbox.signedBy', { name: x.finalized_by || x.updated_by, when: when(x.finalized_at || x.updated_at) }))))))
+    : el('li', { class: 'muted empty' }, t('inbox.nothing')));
 
   if (openId) await showDetail(openId);
 
@@ -47,7 +47,7 @@ export async function render(container, ctx, params) {
     try {
       x = (await cached(ctx, `handoff:${id}`, `/handoffs/${id}`)).value;
     } catch (e) {
-      clear(detail, el('h2', { id: 'inbox-detail-title' }, t('Handoff')), errorBox(e, t));
+      clear(detail, el('h2', { id: 'inbox-detail-title' }, t('inbox.handoff')), errorBox(e));
       return;
     }
     const def = await checklist(ctx, x.checklist.key, x.checklist.version).catch(() => null);
@@ -58,17 +58,17 @@ export async function render(container, ctx, params) {
       sections: def.sections.map((s) => ({ ...s, fields: s.fields.filter((f) => !keys || keys.includes(f.key)) })).filter((s) => s.fields.length),
     };
     const box = el('textarea', { id: 'synthesis', name: 'synthesis', rows: 5, maxlength: 4000, required: true, 'aria-describedby': 'synthesis-help' });
-    const ack = el('button', { type: 'button', class: 'btn btn-primary', id: 'acknowledge' }, t('Acknowledge'));
+    const ack = el('button', { type: 'button', class: 'btn btn-primary', id: 'acknowledge' }, t('inbox.acknowledge'));
     const err = el('p', { class: 'form-error', role: 'alert', id: 'synthesis-error' });
     clear(detail,
-      el('h2', { id: 'inbox-detail-title' }, `${checklistName(x.checklist, t)}${patient ? ` · ${patientName(patient)}` : ''}`),
-      el('p', { class: 'meta' }, `${t('Revision')} ${x.revision}, ${t('signed by')} ${x.finalized_by || ''} ${when(x.finalized_at)}`),
-      brief ? renderReadOnly(brief, x.data || {}, { t }) : null,
-      el('p', {}, el('a', { href: `#/handoffs/${x.id}` }, t('Open the full handoff')), ' · ',
-        el('a', { href: `#/handoffs/${x.id}/documents` }, t('Documents'))),
+      el('h2', { id: 'inbox-detail-title' }, `${checklistName(x.checklist)}${patient ? ` · ${patientName(patient)}` : ''}`),
+      el('p', { class: 'meta' }, t('inbox.detailMeta', { number: x.revision, name: x.finalized_by || '', when: when(x.finalized_at) })),
+      brief ? renderReadOnly(brief, x.data || {}) : null,
+      el('p', {}, el('a', { href: `#/handoffs/${x.id}` }, t('inbox.openFull')), ' · ',
+        el('a', { href: `#/handoffs/${x.id}/documents` }, t('documents.title'))),
       el('div', { class: 'field' },
-        el('label', { for: 'synthesis' }, t('Your synthesis'), el('span', { class: 'req' }, ` (${t('required')})`)),
-        el('p', { class: 'hint', id: 'synthesis-help' }, t('Say back, in your own words, what you are taking over and what you will do.')),
+        el('label', { for: 'synthesis' }, t('inbox.synthesis'), el('span', { class: 'req' }, ` ${t('common.required')}`)),
+        el('p', { class: 'hint', id: 'synthesis-help' }, t('inbox.synthesisHelp')),
         box, err),
       el('div', { class: 'button-row' }, ack));
     ack.addEventListener('click', async () => {
@@ -77,7 +77,7 @@ export async function render(container, ctx, params) {
       err.textContent = '';
       if (!synthesis) {
         box.setAttribute('aria-invalid', 'true');
-        err.textContent = t('Write your synthesis first.');
+        err.textContent = t('inbox.writeFirst');
         box.focus();
         return;
       }
@@ -86,15 +86,15 @@ export async function render(container, ctx, params) {
         const res = await ctx.api.send('POST', `/handoffs/${x.id}/acknowledge`, { revision: x.revision, synthesis }, { idempotencyKey: crypto.randomUUID() });
         if (!res.ok) {
           const by = errorsByPath(res.body);
-          err.textContent = [res.body?.message, ...(by.synthesis || []), ...(by.revision || [])].filter(Boolean).join(' ') || problem(res, t);
+          err.textContent = [res.body?.message, ...(by.synthesis || []), ...(by.revision || [])].filter(Boolean).join(' ') || problem(res);
           box.setAttribute('aria-invalid', 'true');
           return;
         }
         ctx.store.cachePut('inbox', items.filter((i) => i.id !== x.id)).catch(() => {});
-        ctx.toast(t('Acknowledged. Thank you.'));
+        ctx.toast(t('inbox.acknowledged'));
         ctx.navigate('#/inbox');
       } catch (e) {
-        err.textContent = isOffline(e) ? t('Offline: acknowledging needs the network. Your text stays here; try again when connected.') : problem(e, t);
+        err.textContent = isOffline(e) ? t('inbox.ackNeedsNetwork') : problem(e);
       } finally {
         ack.disabled = false;
       }
@@ -102,4 +102,6 @@ export async function render(container, ctx, params) {
   }
 }
 
-const severity = (v, t) => t({ stable: 'Stable', watcher: 'Watcher', unstable: 'Unstable' }[v] || v);
+const SEVERITY_WORDS = { stable: 'severity.stable', watcher: 'severity.watcher', unstable: 'severity.unstable' };
+const severity = (v) => (SEVERITY_WORDS[v] ? t(SEVERITY_WORDS[v]) : v);
+

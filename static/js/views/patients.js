@@ -1,5 +1,6 @@
 // The patients I am working with: drafts on this tablet and recently opened first, then the server's list; search.
 import { el, clear, debounce } from '../dom.js';
+import { t } from '../i18n/index.js';
 import { cached, checklist, patientById, patientName, heading, problem, isOffline, statusBadge } from './common.js';
 
 let prefetched = false;
@@ -15,20 +16,19 @@ async function prefetchChecklists(ctx) {
 }
 
 export async function render(container, ctx) {
-  const t = ctx.t;
   prefetchChecklists(ctx);
   const search = el('input', {
     type: 'search', id: 'patient-search', name: 'q', autocomplete: 'off', spellcheck: 'false',
     'aria-describedby': 'patient-search-help',
   });
   const status = el('p', { class: 'list-status', role: 'status' });
-  const list = el('ul', { class: 'list patient-list', 'aria-label': t('Patients') });
+  const list = el('ul', { class: 'list patient-list', 'aria-label': t('patients.title') });
   clear(container, el('div', { class: 'screen' },
-    el('div', { class: 'page-header' }, heading(t('Patients')),
-      el('a', { class: 'btn btn-primary', id: 'add-patient', href: '#/patients/new' }, `+ ${t('Add patient')}`)),
+    el('div', { class: 'page-header' }, heading(t('patients.title')),
+      el('a', { class: 'btn btn-primary', id: 'add-patient', href: '#/patients/new' }, t('patients.add'))),
     el('div', { class: 'field patient-search' },
-      el('label', { for: 'patient-search' }, t('Find a patient')),
-      el('p', { class: 'hint', id: 'patient-search-help' }, t('Name or MRN.')),
+      el('label', { for: 'patient-search' }, t('patients.find')),
+      el('p', { class: 'hint', id: 'patient-search-help' }, t('patients.findHint')),
       search),
     status, list));
 
@@ -55,10 +55,10 @@ export async function render(container, ctx) {
     return el('li', {}, el('a', { class: 'list-row patient-row', href: `#/patients/${p.id}`, data: { patientId: p.id } },
       el('span', { class: 'row-main' }, el('strong', { class: 'name' }, patientName(p))),
       el('span', { class: 'row-meta' },
-        el('span', {}, `${t('MRN')} ${p.mrn}`),
-        el('span', {}, `${t('Born')} ${p.birth_date}`),
-        p.pending ? statusBadge('local', t) : null,
-        n ? el('span', { class: 'badge drafts' }, `${n} ${t(n === 1 ? 'open draft' : 'open drafts')}`) : null)));
+        el('span', {}, t('patients.mrn', { mrn: p.mrn })),
+        el('span', {}, t('patients.born', { date: p.birth_date })),
+        p.pending ? statusBadge('local') : null,
+        n ? el('span', { class: 'badge drafts' }, t('patients.openDrafts', { count: n })) : null)));
   };
 
   let seq = 0;
@@ -72,9 +72,9 @@ export async function render(container, ctx) {
     try {
       const res = await cached(ctx, `patients:${needle}`, `/patients${needle ? `?q=${encodeURIComponent(q.trim())}` : ''}`);
       server = res.value;
-      if (res.offline) note = t('Offline: showing the list as it was last seen on this tablet.');
+      if (res.offline) note = t('patients.offlineList');
     } catch (e) {
-      note = isOffline(e) ? t('Offline: only patients already on this tablet are shown.') : problem(e, t);
+      note = isOffline(e) ? t('patients.offlineOnlyLocal') : problem(e);
     }
     if (mine !== seq) return;
     // Patients with drafts here come first even when this tablet never cached them (e.g. added offline).
@@ -89,7 +89,8 @@ export async function render(container, ctx) {
     const all = [...local, ...server].filter((p) => !seen.has(p.id) && seen.add(p.id));
     clear(list, all.map(row));
     status.removeAttribute('aria-busy');
-    clear(status, all.length ? '' : needle ? t('No patient matches.') : t('No patients yet.'), note ? ` ${note}` : '');
+    clear(status, all.length ? '' : needle ? t('patients.noMatch') : t('patients.none'), note ? ` ${note}` : '');
+
   }
 
   const later = debounce(() => show(search.value), 250);

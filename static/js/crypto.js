@@ -63,12 +63,22 @@ async function unwrapBoth(vault, kek, extractable) {
   const aad = vaultAad(vault.username);
   try {
     const data = await crypto.subtle.unwrapKey(
-      "raw", vault.wrappedKey, kek, { name: "AES-GCM", iv: vault.iv, additionalData: aad },
-      { name: "AES-GCM", length: 256 }, extractable, ["encrypt", "decrypt"],
+      "raw",
+      vault.wrappedKey,
+      kek,
+      { name: "AES-GCM", iv: vault.iv, additionalData: aad },
+      { name: "AES-GCM", length: 256 },
+      extractable,
+      ["encrypt", "decrypt"],
     );
     const index = await crypto.subtle.unwrapKey(
-      "raw", vault.wrappedIndexKey, kek, { name: "AES-GCM", iv: vault.indexIv, additionalData: aad },
-      { name: "HMAC", hash: "SHA-256" }, extractable, ["sign"],
+      "raw",
+      vault.wrappedIndexKey,
+      kek,
+      { name: "AES-GCM", iv: vault.indexIv, additionalData: aad },
+      { name: "HMAC", hash: "SHA-256" },
+      extractable,
+      ["sign"],
     );
     return { data, index };
   } catch {
@@ -85,8 +95,11 @@ async function wrapBoth(username, keys, kek) {
     iv,
     indexIv,
     wrappedKey: await crypto.subtle.wrapKey("raw", keys.data, kek, { name: "AES-GCM", iv, additionalData: aad }),
-    wrappedIndexKey: await crypto.subtle.wrapKey("raw", keys.index, kek,
-      { name: "AES-GCM", iv: indexIv, additionalData: aad }),
+    wrappedIndexKey: await crypto.subtle.wrapKey("raw", keys.index, kek, {
+      name: "AES-GCM",
+      iv: indexIv,
+      additionalData: aad,
+    }),
   };
 }
 
@@ -118,8 +131,12 @@ export async function rewrapVault(vault, oldPassword, newPassword) {
   const keys = await unwrapBoth(vault, oldKek, true);
   const salt = randomBytes(16);
   const newKek = await deriveKek(newPassword, salt, PBKDF2_ITERATIONS);
-  const next = { username: vault.username, salt, iterations: PBKDF2_ITERATIONS,
-    ...(await wrapBoth(vault.username, keys, newKek)) };
+  const next = {
+    username: vault.username,
+    salt,
+    iterations: PBKDF2_ITERATIONS,
+    ...(await wrapBoth(vault.username, keys, newKek)),
+  };
   ({ data: dataKey, index: indexKey } = await unwrapBoth(next, newKek, false));
   return next;
 }
@@ -135,14 +152,20 @@ export async function encryptRecord(value, slot) {
   const iv = randomBytes(12);
   const plaintext = encoder.encode(JSON.stringify(value));
   const ciphertext = await crypto.subtle.encrypt(
-    { name: "AES-GCM", iv, additionalData: encoder.encode(slot) }, dataKey, plaintext);
+    { name: "AES-GCM", iv, additionalData: encoder.encode(slot) },
+    dataKey,
+    plaintext,
+  );
   return { iv, ciphertext };
 }
 
 export async function decryptRecord(record, slot) {
   requireKey();
   const plaintext = await crypto.subtle.decrypt(
-    { name: "AES-GCM", iv: record.iv, additionalData: encoder.encode(slot) }, dataKey, record.ciphertext);
+    { name: "AES-GCM", iv: record.iv, additionalData: encoder.encode(slot) },
+    dataKey,
+    record.ciphertext,
+  );
   return JSON.parse(decoder.decode(plaintext));
 }
 

@@ -16,7 +16,8 @@ export function el(tag, attributes, ...children) {
     if (name === "class") node.className = value;
     else if (name === "text") node.textContent = value;
     else if (name === "data") {
-      for (const [key, item] of Object.entries(value)) if (item !== null && item !== undefined) node.dataset[key] = item;
+      for (const [key, item] of Object.entries(value))
+        if (item !== null && item !== undefined) node.dataset[key] = item;
     } else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
     else if (PROPERTIES.has(name)) node[name] = value;
     else node.setAttribute(name, value === true ? "" : value);
@@ -27,7 +28,8 @@ export function el(tag, attributes, ...children) {
 /** Append children (as el() takes them) to `node`; returns `node`. */
 export function add(node, children) {
   for (const child of [children].flat(Infinity)) {
-    if (child !== null && child !== undefined && child !== false) node.append(child instanceof Node ? child : String(child));
+    if (child !== null && child !== undefined && child !== false)
+      node.append(child instanceof Node ? child : String(child));
   }
   return node;
 }

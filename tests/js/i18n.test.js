@@ -17,7 +17,9 @@ function sourceFiles(dir) {
 }
 
 const placeholders = (message) =>
-  [...new Set((typeof message === "object" ? Object.values(message).join(" ") : message).match(/\{\w+\}/g) ?? [])].sort();
+  [
+    ...new Set((typeof message === "object" ? Object.values(message).join(" ") : message).match(/\{\w+\}/g) ?? []),
+  ].sort();
 
 test("every language has exactly the keys of English, with the same parameters", () => {
   for (const [lang, catalogue] of Object.entries(CATALOGUES)) {

@@ -51,8 +51,12 @@ function fakeClock() {
 test("the tablet locks once the idle minutes pass without activity, not before", () => {
   const clock = fakeClock();
   const locks = [];
-  const lock = createIdleLock({ isUnlocked: () => true, onLock: (minutes) => locks.push(minutes),
-    now: () => clock.now, every: clock.every });
+  const lock = createIdleLock({
+    isUnlocked: () => true,
+    onLock: (minutes) => locks.push(minutes),
+    now: () => clock.now,
+    every: clock.every,
+  });
   lock.setMinutes(2);
   lock.start(new EventTarget(), new EventTarget());
   assert.equal(clock.timers[0].ms, IDLE_CHECK_MS);
@@ -67,8 +71,12 @@ test("activity restarts the idle time; a locked app does not lock again", () => 
   const target = new EventTarget();
   let unlocked = true;
   const locks = [];
-  const lock = createIdleLock({ isUnlocked: () => unlocked, onLock: (minutes) => locks.push(minutes),
-    now: () => clock.now, every: clock.every });
+  const lock = createIdleLock({
+    isUnlocked: () => unlocked,
+    onLock: (minutes) => locks.push(minutes),
+    now: () => clock.now,
+    every: clock.every,
+  });
   lock.start(target, new EventTarget());
   clock.advance(14 * 60_000);
   target.dispatchEvent(new Event("keydown"));
@@ -83,8 +91,12 @@ test("a visible tablet is checked at once; missing or bad idle minutes fall back
   const clock = fakeClock();
   const doc = new EventTarget();
   const locks = [];
-  const lock = createIdleLock({ isUnlocked: () => true, onLock: (minutes) => locks.push(minutes),
-    now: () => clock.now, every: () => {} });
+  const lock = createIdleLock({
+    isUnlocked: () => true,
+    onLock: (minutes) => locks.push(minutes),
+    now: () => clock.now,
+    every: () => {},
+  });
   lock.setMinutes(undefined);
   assert.equal(lock.minutes, DEFAULT_IDLE_MINUTES);
   lock.setMinutes("-3");

@@ -33,7 +33,8 @@ export default {
   "auth.switchUserTitle": "Delete {name}'s unsent work?",
   "auth.switchUserText": {
     one: "This tablet holds {count} unsent item of {name}. Signing in as {newName} deletes it from this tablet for good. Cancel, and ask them to sign in and send it first.",
-    other: "This tablet holds {count} unsent items of {name}. Signing in as {newName} deletes them from this tablet for good. Cancel, and ask them to sign in and send them first.",
+    other:
+      "This tablet holds {count} unsent items of {name}. Signing in as {newName} deletes them from this tablet for good. Cancel, and ask them to sign in and send them first.",
   },
   "auth.switchUserConfirm": "Delete {count} and sign in",
   "auth.stillOnTablet": "Not signed in. {name}'s work is still on this tablet.",
@@ -51,7 +52,8 @@ export default {
   },
   "auth.startFresh": "Delete the saved work and start fresh",
   "auth.passwordChangedTitle": "Your password has changed",
-  "auth.passwordChangedText": "The work saved on this tablet is locked with your previous password. Enter it to keep that work, or delete it and start fresh.",
+  "auth.passwordChangedText":
+    "The work saved on this tablet is locked with your previous password. Enter it to keep that work, or delete it and start fresh.",
   "auth.previousPassword": "Previous password",
   "auth.deleteUnsentForGood": {
     one: "Delete {count} unsent item for good?",
@@ -100,14 +102,16 @@ export default {
   },
   "session.logoutText": {
     one: "Signing out deletes everything on this tablet, including {count} change the server does not have yet. Stay signed in and let it send (check the Unsent list), or sign out anyway.",
-    other: "Signing out deletes everything on this tablet, including {count} changes the server does not have yet. Stay signed in and let them send (check the Unsent list), or sign out anyway.",
+    other:
+      "Signing out deletes everything on this tablet, including {count} changes the server does not have yet. Stay signed in and let them send (check the Unsent list), or sign out anyway.",
   },
   "session.logoutConfirm": "Delete {count} and sign out",
   "session.stay": "Stay signed in",
   "session.signingOut": "Signing out…",
   "session.signedOut": "Signed out. Nothing of yours is left on this tablet.",
   "update.reload": "Reload",
-  "update.available": "Update available — reload to use the new version. Your work is saved; you will unlock again after the reload.",
+  "update.available":
+    "Update available — reload to use the new version. Your work is saved; you will unlock again after the reload.",
   "patients.title": "Patients",
   "patients.add": "+ Add patient",
   "patients.find": "Find a patient",
@@ -129,7 +133,8 @@ export default {
   "patient.startDischarge": "+ Start discharge",
   "patient.startIpass": "+ Start I-PASS",
   "patient.carryForward": "Carry forward last I-PASS",
-  "patient.carryForwardHelp": "Copies the last I-PASS into a new one, without its receiver and without actions marked done.",
+  "patient.carryForwardHelp":
+    "Copies the last I-PASS into a new one, without its receiver and without actions marked done.",
   "patient.nothingToCarry": "No I-PASS to carry forward yet.",
   "patient.notOnServer": "This patient is not on the server yet: they are added when the network returns.",
   "patient.offlineOnlyDrafts": "Offline: only drafts on this tablet are shown.",
@@ -165,7 +170,8 @@ export default {
   "documents.openClinicianPdf": "Open clinician PDF",
   "documents.allowPopups": "Allow pop-ups to print, or open the PDF and print it from there.",
   "documents.takeHome": "Take-home link",
-  "documents.takeHomeHelp": "The patient scans the code to open their summary on their phone. The link expires; you can revoke it.",
+  "documents.takeHomeHelp":
+    "The patient scans the code to open their summary on their phone. The link expires; you can revoke it.",
   "documents.share": "Share with the patient",
   "documents.qrLabel": "QR code of the take-home link",
   "documents.scan": "Scan to open the summary",
@@ -235,7 +241,7 @@ export default {
   "validate.notAnObject": "The handoff data must be a JSON object.",
   "validate.date": "Use a date like 2026-11-23.",
   "validate.datetime": "Use a date and time like 2026-11-27T10:30.",
-  "validate.when": "Use a date and time like 2026-11-27T10:30, or words like \"within 7 days\".",
+  "validate.when": 'Use a date and time like 2026-11-27T10:30, or words like "within 7 days".',
   "validate.text": "Must be text.",
   "validate.maxLength": "At most {max} characters.",
   "validate.oneOf": "Must be one of: {values}.",

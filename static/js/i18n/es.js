@@ -32,7 +32,8 @@ export default {
   "auth.switchUserTitle": "¿Eliminar el trabajo sin enviar de {name}?",
   "auth.switchUserText": {
     one: "Esta tableta guarda {count} elemento sin enviar de {name}. Si inicia sesión como {newName}, se eliminará de esta tableta para siempre. Cancele y pida a {name} que inicie sesión y lo envíe primero.",
-    other: "Esta tableta guarda {count} elementos sin enviar de {name}. Si inicia sesión como {newName}, se eliminarán de esta tableta para siempre. Cancele y pida a {name} que inicie sesión y los envíe primero.",
+    other:
+      "Esta tableta guarda {count} elementos sin enviar de {name}. Si inicia sesión como {newName}, se eliminarán de esta tableta para siempre. Cancele y pida a {name} que inicie sesión y los envíe primero.",
   },
   "auth.switchUserConfirm": "Eliminar {count} e iniciar sesión",
   "auth.stillOnTablet": "No se ha iniciado sesión. El trabajo de {name} sigue en esta tableta.",
@@ -43,14 +44,17 @@ export default {
   "auth.enterPassword": "Escriba su contraseña.",
   "auth.wrongPassword": "Contraseña incorrecta",
   "auth.signInAsSomeoneElse": "Iniciar sesión con otro usuario",
-  "auth.switchUserNote": "Si inicia sesión con otro usuario, se eliminará de esta tableta el trabajo guardado de {name}.",
+  "auth.switchUserNote":
+    "Si inicia sesión con otro usuario, se eliminará de esta tableta el trabajo guardado de {name}.",
   "auth.switchUserNoteUnsent": {
     one: "Si inicia sesión con otro usuario, se eliminará de esta tableta el trabajo de {name}, incluido {count} elemento sin enviar.",
-    other: "Si inicia sesión con otro usuario, se eliminará de esta tableta el trabajo de {name}, incluidos {count} elementos sin enviar.",
+    other:
+      "Si inicia sesión con otro usuario, se eliminará de esta tableta el trabajo de {name}, incluidos {count} elementos sin enviar.",
   },
   "auth.startFresh": "Eliminar el trabajo guardado y empezar de nuevo",
   "auth.passwordChangedTitle": "Su contraseña ha cambiado",
-  "auth.passwordChangedText": "El trabajo guardado en esta tableta está protegido con su contraseña anterior. Escríbala para conservar ese trabajo, o elimínelo y empiece de nuevo.",
+  "auth.passwordChangedText":
+    "El trabajo guardado en esta tableta está protegido con su contraseña anterior. Escríbala para conservar ese trabajo, o elimínelo y empiece de nuevo.",
   "auth.previousPassword": "Contraseña anterior",
   "auth.deleteUnsentForGood": {
     one: "¿Eliminar {count} elemento sin enviar para siempre?",
@@ -99,14 +103,16 @@ export default {
   },
   "session.logoutText": {
     one: "Al cerrar la sesión se elimina todo lo que hay en esta tableta, incluido {count} cambio que el servidor aún no tiene. Mantenga la sesión abierta para que se envíe (revise la lista Sin enviar) o cierre la sesión de todos modos.",
-    other: "Al cerrar la sesión se elimina todo lo que hay en esta tableta, incluidos {count} cambios que el servidor aún no tiene. Mantenga la sesión abierta para que se envíen (revise la lista Sin enviar) o cierre la sesión de todos modos.",
+    other:
+      "Al cerrar la sesión se elimina todo lo que hay en esta tableta, incluidos {count} cambios que el servidor aún no tiene. Mantenga la sesión abierta para que se envíen (revise la lista Sin enviar) o cierre la sesión de todos modos.",
   },
   "session.logoutConfirm": "Eliminar {count} y cerrar sesión",
   "session.stay": "Mantener la sesión",
   "session.signingOut": "Cerrando sesión…",
   "session.signedOut": "Sesión cerrada. No queda nada suyo en esta tableta.",
   "update.reload": "Volver a cargar",
-  "update.available": "Hay una actualización: vuelva a cargar para usar la nueva versión. Su trabajo está guardado; tendrá que desbloquear de nuevo después.",
+  "update.available":
+    "Hay una actualización: vuelva a cargar para usar la nueva versión. Su trabajo está guardado; tendrá que desbloquear de nuevo después.",
   "patients.title": "Pacientes",
   "patients.add": "+ Añadir paciente",
   "patients.find": "Buscar un paciente",
@@ -128,7 +134,8 @@ export default {
   "patient.startDischarge": "+ Iniciar alta",
   "patient.startIpass": "+ Iniciar I-PASS",
   "patient.carryForward": "Continuar el último I-PASS",
-  "patient.carryForwardHelp": "Copia el último I-PASS en uno nuevo, sin su receptor y sin las acciones marcadas como hechas.",
+  "patient.carryForwardHelp":
+    "Copia el último I-PASS en uno nuevo, sin su receptor y sin las acciones marcadas como hechas.",
   "patient.nothingToCarry": "Todavía no hay ningún I-PASS que continuar.",
   "patient.notOnServer": "Este paciente aún no está en el servidor: se añadirá cuando vuelva la red.",
   "patient.offlineOnlyDrafts": "Sin conexión: solo se muestran los borradores de esta tableta.",
@@ -138,7 +145,8 @@ export default {
   "patient.updatedBy": "Actualizado: {when}, por {name}",
   "patient.noHandoffs": "Todavía no hay traspasos.",
   "patient.carriedForward": "I-PASS continuado: revise cada campo y después añada el nuevo receptor.",
-  "patient.checklistNotHere": "Esta lista de verificación aún no está en esta tableta: conéctese una vez para descargarla.",
+  "patient.checklistNotHere":
+    "Esta lista de verificación aún no está en esta tableta: conéctese una vez para descargarla.",
   "patientNew.title": "Añadir paciente",
   "patientNew.mrn": "Número de historia clínica (NHC)",
   "patientNew.givenName": "Nombre",
@@ -164,7 +172,8 @@ export default {
   "documents.openClinicianPdf": "Abrir el PDF clínico",
   "documents.allowPopups": "Permita las ventanas emergentes para imprimir, o abra el PDF e imprímalo desde allí.",
   "documents.takeHome": "Enlace para llevar a casa",
-  "documents.takeHomeHelp": "El paciente escanea el código para abrir su resumen en el teléfono. El enlace caduca; usted puede revocarlo.",
+  "documents.takeHomeHelp":
+    "El paciente escanea el código para abrir su resumen en el teléfono. El enlace caduca; usted puede revocarlo.",
   "documents.share": "Compartir con el paciente",
   "documents.qrLabel": "Código QR del enlace para llevar a casa",
   "documents.scan": "Escanee para abrir el resumen",
@@ -211,7 +220,8 @@ export default {
   "inbox.acknowledge": "Confirmar recepción",
   "inbox.writeFirst": "Escriba primero su síntesis.",
   "inbox.acknowledged": "Recepción confirmada. Gracias.",
-  "inbox.ackNeedsNetwork": "Sin conexión: para confirmar la recepción hace falta la red. Su texto se queda aquí; inténtelo de nuevo cuando tenga conexión.",
+  "inbox.ackNeedsNetwork":
+    "Sin conexión: para confirmar la recepción hace falta la red. Su texto se queda aquí; inténtelo de nuevo cuando tenga conexión.",
   "form.clinicianOnly": "Solo personal clínico",
   "form.whenPlaceholder": "p. ej., 2026-11-27T10:30 o en 7 días",
   "form.pickAll": "(elija todas las que correspondan)",

@@ -3,7 +3,7 @@
 // deletes the previous nurse's data, after a warning.
 import { el } from "../dom.js";
 import { t } from "../i18n/index.js";
-import { confirmDialog, languageField, withStrong } from "./ui.js";
+import { confirmDialog, languageField, passwordDialog, withStrong } from "./ui.js";
 
 /**
  * createAuth({root, chrome, session, api, store, vaultCrypto, wipeLocalData, enterApp})
@@ -14,14 +14,23 @@ export function createAuth({ root, chrome, session, api, store, vaultCrypto, wip
   function authCard(title, ...content) {
     chrome.hidden = true;
     chrome.replaceChildren();
-    const card = el("section", { class: "auth-card", "aria-labelledby": "auth-title" },
-      el("h1", { id: "auth-title", text: title }), ...content);
+    const card = el(
+      "section",
+      { class: "auth-card", "aria-labelledby": "auth-title" },
+      el("h1", { id: "auth-title", text: title }),
+      ...content,
+    );
     root.replaceChildren(card);
     return card;
   }
 
   function field(id, label, attributes) {
-    return el("div", { class: "field" }, el("label", { for: id, text: label }), el("input", { id, name: id, ...attributes }));
+    return el(
+      "div",
+      { class: "field" },
+      el("label", { for: id, text: label }),
+      el("input", { id, name: id, ...attributes }),
+    );
   }
 
   // What is on screen, so a language switch can draw it again.
@@ -35,18 +44,41 @@ export function createAuth({ root, chrome, session, api, store, vaultCrypto, wip
     if (typed) root.querySelector("#login-username").value = typed;
   }
 
+  // #NAME-form with its fields, then #NAME-error and the #NAME-submit button.
+  function authForm(name, submitLabel, fields) {
+    const error = el("p", { id: `${name}-error`, class: "form-error", role: "alert" });
+    const submit = el("button", {
+      id: `${name}-submit`,
+      type: "submit",
+      class: "btn btn-primary btn-block",
+      text: submitLabel,
+    });
+    const form = el("form", { id: `${name}-form`, novalidate: true }, ...fields, error, submit);
+    return { form, error, submit };
+  }
+
   /** `message` and `note`: text, or a function giving it (so it follows a language switch). */
   function showLogin({ message = "", note = "" } = {}) {
-    const error = el("p", { id: "login-error", class: "form-error", role: "alert", text: text(message) });
-    const submit = el("button", { id: "login-submit", type: "submit", class: "btn btn-primary btn-block",
-      text: t("auth.signIn") });
-    const form = el("form", { id: "login-form", novalidate: true },
-      field("login-username", t("auth.username"), { autocomplete: "username", autocapitalize: "none", spellcheck: "false",
-        required: true }),
-      field("login-password", t("auth.password"), { type: "password", autocomplete: "current-password", required: true }),
-      error, submit);
-    const card = authCard(t("auth.signInTitle"), note ? el("p", { class: "note", text: text(note) }) : null, form,
-      languageField("login-language"));
+    const { form, error, submit } = authForm("login", t("auth.signIn"), [
+      field("login-username", t("auth.username"), {
+        autocomplete: "username",
+        autocapitalize: "none",
+        spellcheck: "false",
+        required: true,
+      }),
+      field("login-password", t("auth.password"), {
+        type: "password",
+        autocomplete: "current-password",
+        required: true,
+      }),
+    ]);
+    error.textContent = text(message);
+    const card = authCard(
+      t("auth.signInTitle"),
+      note ? el("p", { class: "note", text: text(note) }) : null,
+      form,
+      languageField("login-language"),
+    );
     shown = { card, show: showLogin, args: [{ message, note }] };
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -95,10 +127,13 @@ export function createAuth({ root, chrome, session, api, store, vaultCrypto, wip
       const unsent = await store.outboxCount();
       if (unsent > 0) {
         const ok = await confirmDialog({
-          id: "switch-user", confirmId: "switch-user-confirm", danger: true,
+          id: "switch-user",
+          confirmId: "switch-user-confirm",
+          danger: true,
           title: t("auth.switchUserTitle", { name: vault.username }),
           text: t("auth.switchUserText", { count: unsent, name: vault.username, newName: username }),
-          confirmLabel: t("auth.switchUserConfirm", { count: unsent }), cancelLabel: t("common.cancel"),
+          confirmLabel: t("auth.switchUserConfirm", { count: unsent }),
+          cancelLabel: t("common.cancel"),
         });
         if (!ok) {
           await api.logout().catch(() => {});
@@ -133,19 +168,26 @@ export function createAuth({ root, chrome, session, api, store, vaultCrypto, wip
 
   function askPreviousPassword(vault, newPassword) {
     return new Promise((resolve) => {
-      const error = el("p", { class: "form-error", role: "alert", id: "old-password-error" });
-      const input = el("input", { id: "old-password", type: "password", autocomplete: "off" });
       const unlock = el("button", { type: "submit", class: "btn btn-primary", text: t("auth.unlock") });
-      const fresh = el("button", { type: "button", class: "btn btn-danger", id: "old-password-discard",
-        text: t("auth.startFresh") });
-      const dialog = el("dialog", { id: "old-password-dialog", class: "dialog", "aria-labelledby": "old-password-title" },
-        el("h2", { id: "old-password-title", text: t("auth.passwordChangedTitle") }),
-        el("p", { text: t("auth.passwordChangedText") }),
-        el("form", { method: "dialog" },
-          el("div", { class: "field" }, el("label", { for: "old-password", text: t("auth.previousPassword") }), input),
-          error, el("div", { class: "button-row" }, unlock, fresh)));
+      const fresh = el("button", {
+        type: "button",
+        class: "btn btn-danger",
+        id: "old-password-discard",
+        text: t("auth.startFresh"),
+      });
+      const { dialog, form, input, error } = passwordDialog({
+        id: "old-password-dialog",
+        titleId: "old-password-title",
+        title: t("auth.passwordChangedTitle"),
+        text: t("auth.passwordChangedText"),
+        inputId: "old-password",
+        label: t("auth.previousPassword"),
+        autocomplete: "off",
+        errorId: "old-password-error",
+        buttons: [unlock, fresh],
+      });
       dialog.addEventListener("cancel", (event) => event.preventDefault());
-      dialog.querySelector("form").addEventListener("submit", async (event) => {
+      form.addEventListener("submit", async (event) => {
         event.preventDefault();
         try {
           const next = await vaultCrypto.rewrapVault(vault, input.value, newPassword);
@@ -176,21 +218,37 @@ export function createAuth({ root, chrome, session, api, store, vaultCrypto, wip
   }
 
   function showUnlock(vault, { message = "" } = {}) {
-    const error = el("p", { id: "unlock-error", class: "form-error", role: "alert" });
-    const submit = el("button", { id: "unlock-submit", type: "submit", class: "btn btn-primary btn-block",
-      text: t("auth.unlock") });
-    const form = el("form", { id: "unlock-form", novalidate: true },
+    const { form, error, submit } = authForm("unlock", t("auth.unlock"), [
       // The username field lets password managers fill the right entry; it is not editable here.
-      el("input", { type: "text", name: "username", autocomplete: "username", value: vault.username, hidden: true,
-        "aria-hidden": "true", tabindex: "-1" }),
-      field("unlock-password", t("auth.password"), { type: "password", autocomplete: "current-password", required: true }),
-      error, submit);
-    const other = el("button", { type: "button", id: "switch-user", class: "btn btn-quiet btn-block",
-      text: t("auth.signInAsSomeoneElse") });
-    const card = authCard(t("auth.unlockTitle"),
+      el("input", {
+        type: "text",
+        name: "username",
+        autocomplete: "username",
+        value: vault.username,
+        hidden: true,
+        "aria-hidden": "true",
+        tabindex: "-1",
+      }),
+      field("unlock-password", t("auth.password"), {
+        type: "password",
+        autocomplete: "current-password",
+        required: true,
+      }),
+    ]);
+    const other = el("button", {
+      type: "button",
+      id: "switch-user",
+      class: "btn btn-quiet btn-block",
+      text: t("auth.signInAsSomeoneElse"),
+    });
+    const card = authCard(
+      t("auth.unlockTitle"),
       message ? el("p", { class: "note", role: "status", text: text(message) }) : null,
       el("p", {}, ...withStrong("auth.signedInAs", "name", vault.username)),
-      form, other, languageField("unlock-language"));
+      form,
+      other,
+      languageField("unlock-language"),
+    );
     shown = { card, show: showUnlock, args: [vault, { message }] };
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -205,7 +263,8 @@ export function createAuth({ root, chrome, session, api, store, vaultCrypto, wip
       try {
         await unlockLocally(vault, input.value);
       } catch (failure) {
-        error.textContent = failure instanceof vaultCrypto.WrongPasswordError ? t("auth.wrongPassword") : failure.message;
+        error.textContent =
+          failure instanceof vaultCrypto.WrongPasswordError ? t("auth.wrongPassword") : failure.message;
         input.value = "";
         input.focus();
       } finally {
@@ -215,9 +274,12 @@ export function createAuth({ root, chrome, session, api, store, vaultCrypto, wip
     });
     other.addEventListener("click", async () => {
       const unsent = await store.outboxCount();
-      showLogin({ note: () => (unsent
-        ? t("auth.switchUserNoteUnsent", { name: vault.username, count: unsent })
-        : t("auth.switchUserNote", { name: vault.username })) });
+      showLogin({
+        note: () =>
+          unsent
+            ? t("auth.switchUserNoteUnsent", { name: vault.username, count: unsent })
+            : t("auth.switchUserNote", { name: vault.username }),
+      });
     });
     form.querySelector("#unlock-password").focus();
   }
@@ -248,12 +310,14 @@ export function createAuth({ root, chrome, session, api, store, vaultCrypto, wip
   }
 
   return { showLogin, showUnlock, unlockLocally, redraw };
-
 }
 
 function requestPersistentStorage() {
   // Without it the browser may evict IndexedDB under storage pressure, unsent work included.
   if (navigator.storage && navigator.storage.persist) {
-    navigator.storage.persisted().then((already) => already || navigator.storage.persist()).catch(() => {});
+    navigator.storage
+      .persisted()
+      .then((already) => already || navigator.storage.persist())
+      .catch(() => {});
   }
 }

@@ -27,17 +27,44 @@ export async function boot({ doc = document, win = window } = {}) {
 
   const idle = createIdleLock({ isUnlocked: vaultCrypto.isUnlocked, onLock: (minutes) => sessionEnd.lock(minutes) });
   const router = createRouter({
-    root, chrome: chromeNode, api, isUnlocked: vaultCrypto.isUnlocked,
-    makeContext: (onLeave) => makeContext({ api, store, sync, user: session.user, navigate: router.navigate, toast, t },
-      onLeave),
+    root,
+    chrome: chromeNode,
+    api,
+    isUnlocked: vaultCrypto.isUnlocked,
+    makeContext: (onLeave) =>
+      makeContext({ api, store, sync, user: session.user, navigate: router.navigate, toast, t }, onLeave),
   });
   const reauth = createReauth({ session, api, vaultCrypto, sync, idle });
-  const chrome = createChrome({ chrome: chromeNode, session, sync, navigate: router.navigate, toast,
-    onLogout: () => sessionEnd.onLogoutClick() });
-  const auth = createAuth({ root, chrome: chromeNode, session, api, store, vaultCrypto,
-    wipeLocalData: () => wipeLocalData(store), enterApp });
-  const sessionEnd = createSessionEnd({ root, chrome: chromeNode, session, api, store, sync, vaultCrypto, router,
-    reauth, auth });
+  const chrome = createChrome({
+    chrome: chromeNode,
+    session,
+    sync,
+    navigate: router.navigate,
+    toast,
+    onLogout: () => sessionEnd.onLogoutClick(),
+  });
+  const auth = createAuth({
+    root,
+    chrome: chromeNode,
+    session,
+    api,
+    store,
+    vaultCrypto,
+    wipeLocalData: () => wipeLocalData(store),
+    enterApp,
+  });
+  const sessionEnd = createSessionEnd({
+    root,
+    chrome: chromeNode,
+    session,
+    api,
+    store,
+    sync,
+    vaultCrypto,
+    router,
+    reauth,
+    auth,
+  });
 
   async function enterApp(user, idleMinutes) {
     session.user = user;
@@ -75,7 +102,6 @@ export async function boot({ doc = document, win = window } = {}) {
   win.addEventListener("hashchange", () => router.route());
   idle.start(win, doc);
   skipLink?.addEventListener("click", (event) => {
-
     // The hash is the router's: move focus without touching it.
     event.preventDefault();
     doc.getElementById("main").focus();

@@ -2,26 +2,59 @@
 // colour alone), the nurse's name and sign-out.
 import { el } from "../dom.js";
 import { t } from "../i18n/index.js";
-import { languageField } from "./ui.js";
+import { languageField, passwordDialog } from "./ui.js";
 
 /** createChrome({chrome, session, sync, navigate, toast, onLogout}) → {render, showSyncStatus}. */
 export function createChrome({ chrome, session, sync, navigate, toast, onLogout }) {
   function render() {
-    const navLink = (id, hash, label, extra) => el("li", {}, el("a", { id, href: hash, class: "nav-link" },
-      el("span", { class: "nav-label", text: label }), extra));
+    const navLink = (id, hash, label, extra) =>
+      el(
+        "li",
+        {},
+        el("a", { id, href: hash, class: "nav-link" }, el("span", { class: "nav-label", text: label }), extra),
+      );
     const name = session.user.display_name || session.user.username;
     chrome.replaceChildren(
       el("a", { href: "#/patients", class: "brand", "aria-label": t("chrome.brandLabel") }, "Handoff"),
-      el("nav", { class: "nav", "aria-label": t("chrome.main") }, el("ul", {},
-        navLink("nav-patients", "#/patients", t("chrome.patients")),
-        navLink("nav-inbox", "#/inbox", t("chrome.inbox")),
-        navLink("nav-outbox", "#/outbox", t("chrome.unsent"), el("span", { class: "badge", id: "outbox-count", hidden: true })))),
-      el("button", { type: "button", id: "sync-status", class: "sync-status", "data-state": "saved", "data-pending": "0",
-        onclick: onSyncClick },
-      el("span", { class: "sync-icon", "aria-hidden": "true" }), el("span", { class: "sync-text", text: t("chrome.syncSaved") })),
+      el(
+        "nav",
+        { class: "nav", "aria-label": t("chrome.main") },
+        el(
+          "ul",
+          {},
+          navLink("nav-patients", "#/patients", t("chrome.patients")),
+          navLink("nav-inbox", "#/inbox", t("chrome.inbox")),
+          navLink(
+            "nav-outbox",
+            "#/outbox",
+            t("chrome.unsent"),
+            el("span", { class: "badge", id: "outbox-count", hidden: true }),
+          ),
+        ),
+      ),
+      el(
+        "button",
+        {
+          type: "button",
+          id: "sync-status",
+          class: "sync-status",
+          "data-state": "saved",
+          "data-pending": "0",
+          onclick: onSyncClick,
+        },
+        el("span", { class: "sync-icon", "aria-hidden": "true" }),
+        el("span", { class: "sync-text", text: t("chrome.syncSaved") }),
+      ),
       el("span", { class: "chrome-user", text: name }),
       languageField("chrome-language", { className: "chrome-language" }),
-      el("button", { type: "button", id: "logout", class: "btn btn-quiet", text: t("chrome.signOut"), onclick: onLogout }));
+      el("button", {
+        type: "button",
+        id: "logout",
+        class: "btn btn-quiet",
+        text: t("chrome.signOut"),
+        onclick: onLogout,
+      }),
+    );
     chrome.hidden = false;
     showSyncStatus(sync.status());
   }
@@ -38,8 +71,8 @@ export function createChrome({ chrome, session, sync, navigate, toast, onLogout 
       error: () => t("chrome.syncErrors", { count: current.errors.length }),
     };
     indicator.querySelector(".sync-text").textContent = words[current.state]();
-    indicator.title = current.state === "saved" ? t("chrome.syncAllOnServer")
-      : t("chrome.syncNotOnServer", { count: current.pending });
+    indicator.title =
+      current.state === "saved" ? t("chrome.syncAllOnServer") : t("chrome.syncNotOnServer", { count: current.pending });
     const badge = document.getElementById("outbox-count");
     if (badge) {
       badge.hidden = current.pending === 0;
@@ -70,17 +103,19 @@ export function createReauth({ session, api, vaultCrypto, sync, idle }) {
   function ask() {
     if (open || !vaultCrypto.isUnlocked() || !session.vault) return;
     open = true;
-    const error = el("p", { class: "form-error", role: "alert" });
-    const input = el("input", { id: "reauth-password", type: "password", autocomplete: "current-password" });
-    const dialog = el("dialog", { id: "reauth", class: "dialog", "aria-labelledby": "reauth-title" },
-      el("h2", { id: "reauth-title", text: t("reauth.title") }),
-      el("p", { text: t("reauth.text") }),
-      el("form", { method: "dialog" },
-        el("div", { class: "field" }, el("label", { for: "reauth-password", text: t("auth.password") }), input), error,
-        el("div", { class: "button-row" },
-          el("button", { type: "submit", class: "btn btn-primary", id: "reauth-submit", text: t("auth.signIn") }),
-          el("button", { type: "button", class: "btn", value: "later", text: t("reauth.later"),
-            onclick: () => close() }))));
+    const { dialog, form, input, error } = passwordDialog({
+      id: "reauth",
+      titleId: "reauth-title",
+      title: t("reauth.title"),
+      text: t("reauth.text"),
+      inputId: "reauth-password",
+      label: t("auth.password"),
+      autocomplete: "current-password",
+      buttons: [
+        el("button", { type: "submit", class: "btn btn-primary", id: "reauth-submit", text: t("auth.signIn") }),
+        el("button", { type: "button", class: "btn", value: "later", text: t("reauth.later"), onclick: () => close() }),
+      ],
+    });
     const close = () => {
       open = false;
       dialog.close();
@@ -90,7 +125,7 @@ export function createReauth({ session, api, vaultCrypto, sync, idle }) {
       event.preventDefault();
       close();
     });
-    dialog.querySelector("form").addEventListener("submit", async (event) => {
+    form.addEventListener("submit", async (event) => {
       event.preventDefault();
       try {
         const answer = await api.login(session.vault.username, input.value);
@@ -98,9 +133,7 @@ export function createReauth({ session, api, vaultCrypto, sync, idle }) {
         close();
         sync.signedIn();
       } catch (failure) {
-        error.textContent = failure instanceof api.OfflineError ? t("reauth.noConnection")
-          : t("auth.wrongPassword")
-;
+        error.textContent = failure instanceof api.OfflineError ? t("reauth.noConnection") : t("auth.wrongPassword");
         input.value = "";
         input.focus();
       }
@@ -109,5 +142,10 @@ export function createReauth({ session, api, vaultCrypto, sync, idle }) {
     dialog.showModal();
     input.focus();
   }
-  return { ask, reset: () => { open = false; } };
+  return {
+    ask,
+    reset: () => {
+      open = false;
+    },
+  };
 }

@@ -16,8 +16,16 @@ export const ROUTES = [
 ];
 
 // The chrome's navigation link that is "current" on each screen.
-export const NAV_OF = { patients: "nav-patients", "patient-new": "nav-patients", patient: "nav-patients",
-  handoff: "nav-patients", history: "nav-patients", documents: "nav-patients", inbox: "nav-inbox", outbox: "nav-outbox" };
+export const NAV_OF = {
+  patients: "nav-patients",
+  "patient-new": "nav-patients",
+  patient: "nav-patients",
+  handoff: "nav-patients",
+  history: "nav-patients",
+  documents: "nav-patients",
+  inbox: "nav-inbox",
+  outbox: "nav-outbox",
+};
 
 /** {view, params} for a location hash ("#/patients/7?x=1"), or null when no route matches. */
 export function matchRoute(hash) {
@@ -49,8 +57,14 @@ export function errorText(failure, { ApiError, OfflineError }) {
  * `makeContext(onLeave)` builds a screen's ctx; cleanups passed to onLeave run when the nurse
  * leaves the screen. `leave()` drops the current screen (lock, logout) so a late render is ignored.
  */
-export function createRouter({ root, chrome, api, isUnlocked, makeContext,
-  importView = (view) => import(`../views/${view}.js`) }) {
+export function createRouter({
+  root,
+  chrome,
+  api,
+  isUnlocked,
+  makeContext,
+  importView = (view) => import(`../views/${view}.js`),
+}) {
   let renderCount = 0;
   const leaving = []; // cleanups of the screen on show: its sync.onChange subscriptions, its signal
 
@@ -80,7 +94,11 @@ export function createRouter({ root, chrome, api, isUnlocked, makeContext,
 
     // A fresh container per screen: a slow screen still rendering after the nurse moved on
     // writes into a detached node instead of over the next screen.
-    const container = el("div", { class: `view view-${found.view}` }, el("p", { class: "loading", text: t("common.loading") }));
+    const container = el(
+      "div",
+      { class: `view view-${found.view}` },
+      el("p", { class: "loading", text: t("common.loading") }),
+    );
     root.replaceChildren(container);
     const ctx = makeContext((cleanup) => leaving.push(cleanup));
 
@@ -105,12 +123,18 @@ export function createRouter({ root, chrome, api, isUnlocked, makeContext,
   }
 
   function errorPanel(failure) {
-    return el("div", { class: "panel panel-error", role: "alert" },
-      el("h1", { text: t("router.cannotShow") }), el("p", { text: errorText(failure, api) }),
-      el("div", { class: "button-row" },
+    return el(
+      "div",
+      { class: "panel panel-error", role: "alert" },
+      el("h1", { text: t("router.cannotShow") }),
+      el("p", { text: errorText(failure, api) }),
+      el(
+        "div",
+        { class: "button-row" },
         el("button", { type: "button", class: "btn", text: t("router.tryAgain"), onclick: () => route() }),
-        el("a", { class: "btn btn-quiet", href: "#/patients", text: t("chrome.patients")
- })));
+        el("a", { class: "btn btn-quiet", href: "#/patients", text: t("chrome.patients") }),
+      ),
+    );
   }
 
   return { route, navigate, leave };

@@ -45,10 +45,13 @@ export function createSessionEnd({ root, chrome, session, api, store, sync, vaul
     const unsent = sync.status().pending;
     if (unsent > 0) {
       confirmDialog({
-        id: "logout-dialog", confirmId: "logout-confirm", danger: true,
+        id: "logout-dialog",
+        confirmId: "logout-confirm",
+        danger: true,
         title: t("session.logoutTitle", { count: unsent }),
         text: t("session.logoutText", { count: unsent }),
-        confirmLabel: t("session.logoutConfirm", { count: unsent }), cancelLabel: t("session.stay"),
+        confirmLabel: t("session.logoutConfirm", { count: unsent }),
+        cancelLabel: t("session.stay"),
       }).then((ok) => ok && logout());
     } else {
       logout();
@@ -66,8 +69,7 @@ export function createSessionEnd({ root, chrome, session, api, store, sync, vaul
     session.user = null;
     session.vault = null;
     history.replaceState(null, "", "#/patients");
-    auth.showLogin({ message: "", note: () => t("session.signedOut")
- });
+    auth.showLogin({ message: "", note: () => t("session.signedOut") });
   }
 
   return { lock, onLogoutClick, logout };

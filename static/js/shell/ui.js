@@ -3,7 +3,6 @@
 import { el } from "../dom.js";
 import { format, language, LANGUAGES, setLanguage, t } from "../i18n/index.js";
 
-
 /** toast(text): a short message in `box` (a polite live region) that clears itself after `ms`. */
 export function createToast(box, { ms = 5_000 } = {}) {
   let timer = null;
@@ -19,15 +18,30 @@ export function createToast(box, { ms = 5_000 } = {}) {
 }
 
 // A modal question; resolves true (confirm) or false (cancel, Escape).
-export function confirmDialog({ id, title, text, confirmId, confirmLabel, cancelLabel = t("common.cancel"), danger = false }) {
+export function confirmDialog({
+  id,
+  title,
+  text,
+  confirmId,
+  confirmLabel,
+  cancelLabel = t("common.cancel"),
+  danger = false,
+}) {
   return new Promise((resolve) => {
-    const confirm = el("button", { type: "button", id: confirmId, class: `btn ${danger ? "btn-danger" : "btn-primary"}`,
-      text: confirmLabel });
+    const confirm = el("button", {
+      type: "button",
+      id: confirmId,
+      class: `btn ${danger ? "btn-danger" : "btn-primary"}`,
+      text: confirmLabel,
+    });
     const cancel = el("button", { type: "button", class: "btn", text: cancelLabel });
-    const dialog = el("dialog", { id, class: "dialog", "aria-labelledby": `${id}-title`, "aria-describedby": `${id}-text` },
+    const dialog = el(
+      "dialog",
+      { id, class: "dialog", "aria-labelledby": `${id}-title`, "aria-describedby": `${id}-text` },
       el("h2", { id: `${id}-title`, text: title }),
       el("p", { id: `${id}-text`, text }),
-      el("div", { class: "button-row" }, confirm, cancel));
+      el("div", { class: "button-row" }, confirm, cancel),
+    );
     const finish = (answer) => {
       dialog.close();
       dialog.remove();
@@ -45,6 +59,25 @@ export function confirmDialog({ id, title, text, confirmId, confirmLabel, cancel
   });
 }
 
+/**
+ * A modal asking for a password: {dialog, form, input, error}. `buttons` go in its button row;
+ * Escape does not close it (the caller decides what cancel means).
+ */
+export function passwordDialog({ id, titleId, title, text, inputId, label, autocomplete, errorId, buttons }) {
+  const error = el("p", { class: "form-error", role: "alert", id: errorId });
+  const input = el("input", { id: inputId, type: "password", autocomplete });
+  const field = el("div", { class: "field" }, el("label", { for: inputId, text: label }), input);
+  const form = el("form", { method: "dialog" }, field, error, el("div", { class: "button-row" }, ...buttons));
+  const dialog = el(
+    "dialog",
+    { id, class: "dialog", "aria-labelledby": titleId },
+    el("h2", { id: titleId, text: title }),
+    el("p", { text }),
+    form,
+  );
+  return { dialog, form, input, error };
+}
+
 /** A message with one value set in <strong>: a whole sentence for the translator, emphasis kept. */
 export function withStrong(key, name, value, params = {}) {
   const [before, after = ""] = t(key, { ...params, [name]: "\u0000" }).split("\u0000");
@@ -53,7 +86,12 @@ export function withStrong(key, name, value, params = {}) {
 
 /** The "Language / Idioma" control (each language named in itself); choosing one switches at once. */
 export function languageField(id, { className = "field language-field" } = {}) {
-  const select = el("select", { id, name: "language", onchange: () => setLanguage(select.value) },
-    LANGUAGES.map((lang) => el("option", { value: lang, selected: lang === language() }, format(lang, "language.name"))));
+  const select = el(
+    "select",
+    { id, name: "language", onchange: () => setLanguage(select.value) },
+    LANGUAGES.map((lang) =>
+      el("option", { value: lang, selected: lang === language() }, format(lang, "language.name")),
+    ),
+  );
   return el("div", { class: className }, el("label", { for: id, text: t("chrome.language") }), select);
 }

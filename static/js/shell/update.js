@@ -37,14 +37,18 @@ export async function registerServiceWorker(url, bar) {
 }
 
 function showUpdateBar(bar, worker, state) {
-  const reload = el("button", { type: "button", class: "btn btn-primary", id: "update-reload", text: t("update.reload") });
+  const reload = el("button", {
+    type: "button",
+    class: "btn btn-primary",
+    id: "update-reload",
+    text: t("update.reload"),
+  });
   reload.addEventListener("click", () => {
     state.accepted = true;
     reload.disabled = true;
     worker.postMessage({ type: "SKIP_WAITING" });
     setTimeout(() => location.reload(), RELOAD_FALLBACK_MS); // if controllerchange never comes
   });
-  bar.replaceChildren(el("span", { text: t("update.available")
- }), reload);
+  bar.replaceChildren(el("span", { text: t("update.available") }), reload);
   bar.hidden = false;
 }

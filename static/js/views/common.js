@@ -1,8 +1,8 @@
 // Helpers the screens share: fetch-and-cache with offline fallback, names, dates, status words.
-import { el } from '../dom.js';
-import { language, t } from '../i18n/index.js';
+import { el } from "../dom.js";
+import { language, t } from "../i18n/index.js";
 
-export const isOffline = (e) => e?.name === 'OfflineError';
+export const isOffline = (e) => e?.name === "OfflineError";
 
 /** GET path and keep an encrypted copy under key; offline, answer from that copy. */
 export async function cached(ctx, key, path) {
@@ -24,19 +24,22 @@ export async function checklist(ctx, key, version) {
     const copy = await ctx.store.cacheGet(`checklist:${key}:${version}`).catch(() => null);
     if (copy) return copy;
   }
-  const { value } = await cached(ctx, version ? `checklist:${key}:${version}` : `checklist:${key}`,
-    `/checklists/${encodeURIComponent(key)}${version ? `?version=${version}` : ''}`);
+  const { value } = await cached(
+    ctx,
+    version ? `checklist:${key}:${version}` : `checklist:${key}`,
+    `/checklists/${encodeURIComponent(key)}${version ? `?version=${version}` : ""}`,
+  );
   ctx.store.cachePut(`checklist:${key}:${value.version}`, value).catch(() => {});
   return value;
 }
 
-export const patientName = (p) => (p ? `${p.family_name}, ${p.given_name}` : '');
+export const patientName = (p) => (p ? `${p.family_name}, ${p.given_name}` : "");
 
 /** Put a patient at the top of "recently opened" (kept encrypted, at most 30). */
 export async function rememberPatient(ctx, p) {
   ctx.store.cachePut(`patient:${p.id}`, p).catch(() => {});
-  const recent = (await ctx.store.cacheGet('recent-patients').catch(() => null)) || [];
-  await ctx.store.cachePut('recent-patients', [p, ...recent.filter((r) => r.id !== p.id)].slice(0, 30)).catch(() => {});
+  const recent = (await ctx.store.cacheGet("recent-patients").catch(() => null)) || [];
+  await ctx.store.cachePut("recent-patients", [p, ...recent.filter((r) => r.id !== p.id)].slice(0, 30)).catch(() => {});
 }
 
 export async function patientById(ctx, id) {
@@ -45,45 +48,44 @@ export async function patientById(ctx, id) {
     return value;
   } catch (e) {
     if (!isOffline(e)) throw e;
-    return ((await ctx.store.cacheGet('recent-patients').catch(() => null)) || []).find((p) => p.id === +id) || null;
+    return ((await ctx.store.cacheGet("recent-patients").catch(() => null)) || []).find((p) => p.id === +id) || null;
   }
 }
 
 export function when(iso) {
-  if (!iso) return '';
+  if (!iso) return "";
   const d = new Date(/[zZ]|[+-]\d\d:\d\d$/.test(iso) ? iso : `${iso}Z`);
-  return Number.isNaN(+d) ? iso : d.toLocaleString(language(), { dateStyle: 'medium', timeStyle: 'short' });
+  return Number.isNaN(+d) ? iso : d.toLocaleString(language(), { dateStyle: "medium", timeStyle: "short" });
 }
 
 // Message keys of the built-in checklists' names; another checklist shows its key.
-export const CHECKLIST_NAMES = { discharge: 'checklist.discharge', ipass: 'checklist.ipass' };
-export const checklistName = (c) => (CHECKLIST_NAMES[c?.key] ? t(CHECKLIST_NAMES[c.key]) : c?.key || '');
+export const CHECKLIST_NAMES = { discharge: "checklist.discharge", ipass: "checklist.ipass" };
+export const checklistName = (c) => (CHECKLIST_NAMES[c?.key] ? t(CHECKLIST_NAMES[c.key]) : c?.key || "");
 
-const STATUS_WORDS = { final: 'status.signed', draft: 'status.draft', local: 'status.local' };
+const STATUS_WORDS = { final: "status.signed", draft: "status.draft", local: "status.local" };
 
 /** Status in words (never colour alone). */
 export function statusBadge(status) {
   const text = STATUS_WORDS[status] ? t(STATUS_WORDS[status]) : status;
-  return el('span', { class: `status-chip status-${{ local: 'waiting' }[status] || status}`, data: { status } }, text);
+  return el("span", { class: `status-chip status-${{ local: "waiting" }[status] || status}`, data: { status } }, text);
 }
 
 /** A screen's heading, focusable so the router can move focus to it. */
-export const heading = (text, ...extra) => el('h1', { tabindex: '-1', class: 'view-title' }, text, ...extra);
+export const heading = (text, ...extra) => el("h1", { tabindex: "-1", class: "view-title" }, text, ...extra);
 
 // The server's own `message` is shown as it sends it.
 export function problem(e) {
-  if (isOffline(e)) return t('common.offlineNotKept');
-  if (e?.status === 404) return t('common.notFound');
-  if (e?.status === 403) return t('common.forbidden');
-  return e?.body?.message || e?.message || t('common.failed');
+  if (isOffline(e)) return t("common.offlineNotKept");
+  if (e?.status === 404) return t("common.notFound");
+  if (e?.status === 403) return t("common.forbidden");
+  return e?.body?.message || e?.message || t("common.failed");
 }
 
-export const errorBox = (e) => el('p', { class: 'note note-error', role: 'alert' }, problem(e));
-
+export const errorBox = (e) => el("p", { class: "note note-error", role: "alert" }, problem(e));
 
 /** [{path, message}] from an API error body, by path. */
 export function errorsByPath(body) {
   const out = {};
-  for (const e of body?.errors || []) (out[e.path || ''] ||= []).push(e.message);
+  for (const e of body?.errors || []) (out[e.path || ""] ||= []).push(e.message);
   return out;
 }

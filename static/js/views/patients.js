@@ -1,7 +1,7 @@
 // The patients I am working with: drafts on this tablet and recently opened first, then the server's list; search.
-import { el, clear, debounce } from '../dom.js';
-import { t } from '../i18n/index.js';
-import { cached, checklist, patientById, patientName, heading, problem, isOffline, statusBadge } from './common.js';
+import { el, clear, debounce } from "../dom.js";
+import { t } from "../i18n/index.js";
+import { cached, checklist, patientById, patientName, heading, problem, isOffline, statusBadge } from "./common.js";
 
 let prefetched = false;
 
@@ -9,36 +9,56 @@ let prefetched = false;
 async function prefetchChecklists(ctx) {
   if (prefetched) return;
   try {
-    const list = await ctx.api.get('/checklists');
+    const list = await ctx.api.get("/checklists");
     await Promise.all(list.map((c) => checklist(ctx, c.key)));
     prefetched = true;
-  } catch { /* offline: try again next time */ }
+  } catch {
+    /* offline: try again next time */
+  }
 }
 
 export async function render(container, ctx) {
   prefetchChecklists(ctx);
-  const search = el('input', {
-    type: 'search', id: 'patient-search', name: 'q', autocomplete: 'off', spellcheck: 'false',
-    'aria-describedby': 'patient-search-help',
+  const search = el("input", {
+    type: "search",
+    id: "patient-search",
+    name: "q",
+    autocomplete: "off",
+    spellcheck: "false",
+    "aria-describedby": "patient-search-help",
   });
-  const status = el('p', { class: 'list-status', role: 'status' });
-  const list = el('ul', { class: 'list patient-list', 'aria-label': t('patients.title') });
-  clear(container, el('div', { class: 'screen' },
-    el('div', { class: 'page-header' }, heading(t('patients.title')),
-      el('a', { class: 'btn btn-primary', id: 'add-patient', href: '#/patients/new' }, t('patients.add'))),
-    el('div', { class: 'field patient-search' },
-      el('label', { for: 'patient-search' }, t('patients.find')),
-      el('p', { class: 'hint', id: 'patient-search-help' }, t('patients.findHint')),
-      search),
-    status, list));
+  const status = el("p", { class: "list-status", role: "status" });
+  const list = el("ul", { class: "list patient-list", "aria-label": t("patients.title") });
+  clear(
+    container,
+    el(
+      "div",
+      { class: "screen" },
+      el(
+        "div",
+        { class: "page-header" },
+        heading(t("patients.title")),
+        el("a", { class: "btn btn-primary", id: "add-patient", href: "#/patients/new" }, t("patients.add")),
+      ),
+      el(
+        "div",
+        { class: "field patient-search" },
+        el("label", { for: "patient-search" }, t("patients.find")),
+        el("p", { class: "hint", id: "patient-search-help" }, t("patients.findHint")),
+        search,
+      ),
+      status,
+      list,
+    ),
+  );
 
   const [drafts, recent] = await Promise.all([
     ctx.store.listDrafts().catch(() => []),
-    ctx.store.cacheGet('recent-patients').catch(() => null),
+    ctx.store.cacheGet("recent-patients").catch(() => null),
   ]);
   const open = new Map(); // patient id -> open drafts on this tablet
   const pidOf = (d) => (d.patientId != null ? +d.patientId : d.patientLocalId);
-  for (const d of drafts) if (d.status !== 'final') open.set(pidOf(d), (open.get(pidOf(d)) || 0) + 1);
+  for (const d of drafts) if (d.status !== "final") open.set(pidOf(d), (open.get(pidOf(d)) || 0) + 1);
   // Patients added offline, not on the server yet: they come first, under their local id.
   const waiting = (ctx.sync.pendingPatients?.() || []).map((p) => ({ ...p, id: p.localId, pending: true }));
   const draftFirst = [...new Set(drafts.map(pidOf))]; // newest draft first
@@ -52,49 +72,71 @@ export async function render(container, ctx) {
 
   const row = (p) => {
     const n = open.get(p.id) || 0;
-    return el('li', {}, el('a', { class: 'list-row patient-row', href: `#/patients/${p.id}`, data: { patientId: p.id } },
-      el('span', { class: 'row-main' }, el('strong', { class: 'name' }, patientName(p))),
-      el('span', { class: 'row-meta' },
-        el('span', {}, t('patients.mrn', { mrn: p.mrn })),
-        el('span', {}, t('patients.born', { date: p.birth_date })),
-        p.pending ? statusBadge('local') : null,
-        n ? el('span', { class: 'badge drafts' }, t('patients.openDrafts', { count: n })) : null)));
+    return el(
+      "li",
+      {},
+      el(
+        "a",
+        { class: "list-row patient-row", href: `#/patients/${p.id}`, data: { patientId: p.id } },
+        el("span", { class: "row-main" }, el("strong", { class: "name" }, patientName(p))),
+        el(
+          "span",
+          { class: "row-meta" },
+          el("span", {}, t("patients.mrn", { mrn: p.mrn })),
+          el("span", {}, t("patients.born", { date: p.birth_date })),
+          p.pending ? statusBadge("local") : null,
+          n ? el("span", { class: "badge drafts" }, t("patients.openDrafts", { count: n })) : null,
+        ),
+      ),
+    );
   };
 
   let seq = 0;
   async function show(q) {
     const mine = ++seq;
     const needle = q.trim().toLowerCase();
-    const matches = (p) => !needle || `${p.given_name} ${p.family_name} ${p.family_name}, ${p.given_name} ${p.mrn}`.toLowerCase().includes(needle);
+    const matches = (p) =>
+      !needle ||
+      `${p.given_name} ${p.family_name} ${p.family_name}, ${p.given_name} ${p.mrn}`.toLowerCase().includes(needle);
     let server = [];
-    let note = '';
-    status.setAttribute('aria-busy', 'true');
+    let note = "";
+    status.setAttribute("aria-busy", "true");
     try {
-      const res = await cached(ctx, `patients:${needle}`, `/patients${needle ? `?q=${encodeURIComponent(q.trim())}` : ''}`);
+      const res = await cached(
+        ctx,
+        `patients:${needle}`,
+        `/patients${needle ? `?q=${encodeURIComponent(q.trim())}` : ""}`,
+      );
       server = res.value;
-      if (res.offline) note = t('patients.offlineList');
+      if (res.offline) note = t("patients.offlineList");
     } catch (e) {
-      note = isOffline(e) ? t('patients.offlineOnlyLocal') : problem(e);
+      note = isOffline(e) ? t("patients.offlineOnlyLocal") : problem(e);
     }
     if (mine !== seq) return;
     // Patients with drafts here come first even when this tablet never cached them (e.g. added offline).
     for (const p of server) if (!known.has(p.id)) known.set(p.id, p);
-    for (const id of draftFirst.filter((x) => typeof x === 'number' && !known.has(x)).slice(0, 10)) {
+    for (const id of draftFirst.filter((x) => typeof x === "number" && !known.has(x)).slice(0, 10)) {
       const p = await patientById(ctx, id).catch(() => null);
       if (p) known.set(id, p);
     }
     if (mine !== seq) return;
-    const local = [...waiting, ...draftFirst.map((id) => known.get(id)).filter(Boolean), ...(recent || [])].filter(matches);
+    const local = [...waiting, ...draftFirst.map((id) => known.get(id)).filter(Boolean), ...(recent || [])].filter(
+      matches,
+    );
     const seen = new Set();
     const all = [...local, ...server].filter((p) => !seen.has(p.id) && seen.add(p.id));
     clear(list, all.map(row));
-    status.removeAttribute('aria-busy');
-    clear(status, all.length ? '' : needle ? t('patients.noMatch') : t('patients.none'), note ? ` ${note}` : '');
-
+    status.removeAttribute("aria-busy");
+    clear(status, all.length ? "" : needle ? t("patients.noMatch") : t("patients.none"), note ? ` ${note}` : "");
   }
 
   const later = debounce(() => show(search.value), 250);
-  search.addEventListener('input', later);
-  search.addEventListener('keydown', (e) => { if (e.key === 'Enter') { later.cancel(); show(search.value); } });
-  await show('');
+  search.addEventListener("input", later);
+  search.addEventListener("keydown", (e) => {
+    if (e.key === "Enter") {
+      later.cancel();
+      show(search.value);
+    }
+  });
+  await show("");
 }

@@ -6,6 +6,7 @@ expect (medication reconciliation table, pending results with owners, if/then pl
 Values that changed since the previous signed revision are marked.
 """
 
+from ..checklists.fields import is_empty
 from ..handoffs.diff import diff
 
 TABLE_FIELDS = {"medications", "pending_results", "follow_up", "action_list", "allergies", "contacts",
@@ -55,7 +56,7 @@ def _changed(path: str, changed_paths: set[str]) -> bool:
 def _field_view(field: dict, value, path: str, changed_paths: set[str]) -> dict | None:
     kind = field.get("type")
     label = field.get("label") or field["key"]
-    if _empty(value):
+    if is_empty(value):
         return None
     changed = _changed(path, changed_paths)
     if kind == "group":
@@ -67,7 +68,7 @@ def _field_view(field: dict, value, path: str, changed_paths: set[str]) -> dict 
         item = field.get("item") or {}
         if item.get("type") == "group":
             columns = [c for c in item.get("fields", [])
-                       if any(isinstance(row, dict) and not _empty(row.get(c["key"])) for row in value)]
+                       if any(isinstance(row, dict) and not is_empty(row.get(c["key"])) for row in value)]
             rows = []
             for index, row in enumerate(value):
                 if not isinstance(row, dict):
@@ -84,7 +85,7 @@ def _field_view(field: dict, value, path: str, changed_paths: set[str]) -> dict 
 
 
 def _display(field: dict, value) -> str:
-    if _empty(value):
+    if is_empty(value):
         return ""
     kind = field.get("type")
     labels = {c.get("value"): c.get("label") or c.get("value") for c in field.get("choices") or []
@@ -97,10 +98,6 @@ def _display(field: dict, value) -> str:
         return "yes" if value is True else "no"
     if kind == "group" and isinstance(value, dict):
         parts = [f"{c.get('label') or c['key']}: {_display(c, value.get(c['key']))}"
-                 for c in field.get("fields", []) if not _empty(value.get(c["key"]))]
+                 for c in field.get("fields", []) if not is_empty(value.get(c["key"]))]
         return "; ".join(parts)
     return str(value)
-
-
-def _empty(value) -> bool:
-    return value is None or value == "" or value == [] or value == {} or (isinstance(value, str) and not value.strip())

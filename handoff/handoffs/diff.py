@@ -7,6 +7,8 @@ side only is reported once, whole, with `None` on the other side.
 
 from typing import Any
 
+from ..checklists.fields import same_value
+
 _MISSING = object()
 
 
@@ -14,11 +16,6 @@ def diff(old: Any, new: Any) -> list[dict]:
     changes: list[dict] = []
     _walk(old, new, "", changes)
     return changes
-
-
-def _same(a: Any, b: Any) -> bool:
-    # True == 1 in Python; a change from 1 to true is still a change.
-    return type(a) is type(b) and a == b
 
 
 def _walk(old: Any, new: Any, path: str, changes: list[dict]) -> None:
@@ -32,7 +29,7 @@ def _walk(old: Any, new: Any, path: str, changes: list[dict]) -> None:
         for index in range(max(len(old), len(new))):
             _walk(old[index] if index < len(old) else _MISSING, new[index] if index < len(new) else _MISSING,
                   _join(path, index), changes)
-    elif not _same(old, new):
+    elif not same_value(old, new):  # a change from 1 to true is still a change
         changes.append({"path": path, "old": old, "new": new})
 
 

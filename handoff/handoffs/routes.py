@@ -25,7 +25,6 @@ from .schemas import (
     RevisionSummarySchema,
 )
 
-
 # Each view declares its whole contract in its decorators (idempotency, roles, body, answer), as
 # flask-smorest intends, so the stacks of similar routes look alike by design (`duplicates` lists them).
 blp = Blueprint("handoffs", __name__, url_prefix="/api/v1/handoffs", description="Handoffs and their revisions")

@@ -11,7 +11,6 @@ from ..idempotency import idempotent
 from . import service
 from .schemas import PatientQuerySchema, PatientSchema
 
-
 # Each view declares its whole contract in its decorators (idempotency, roles, body, answer), as
 # flask-smorest intends, so the stacks of similar routes look alike by design (`duplicates` lists them).
 blp = Blueprint("patients", __name__, url_prefix="/api/v1/patients", description="Patients")

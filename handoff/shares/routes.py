@@ -12,7 +12,6 @@ from ..idempotency import idempotent
 from . import service
 from .schemas import PatientPageQuerySchema, ShareCreateSchema, ShareSchema
 
-
 # Each view declares its whole contract in its decorators (idempotency, roles, body, answer), as
 # flask-smorest intends, so the stacks of similar routes look alike by design (`duplicates` lists them).
 blp = ApiBlueprint("shares", __name__, url_prefix="/api/v1", description="Take-home links for patients")

@@ -114,12 +114,15 @@ export function newLocalId() {
 // copy of the draft must not roll them back when it saves its (newer) data.
 export const SERVER_FIELDS = ["handoffId", "etag", "revision", "status", "syncStamp", "syncedHash", "syncedEtag"];
 
-export function putDraft(draft) {
+// `unless(stored)` returning true leaves the stored draft as it is (and returns null): a screen
+// writing as the tab closes checks and writes in one read, with no time for two.
+export function putDraft(draft, { unless } = {}) {
   if (!draft || typeof draft.localId !== "string" || !draft.localId) {
     return Promise.reject(new TypeError("putDraft needs a draft with a string localId"));
   }
   return serial(`drafts/${draft.localId}`, async () => {
     const stored = await getDecrypted("drafts", draft.localId);
+    if (unless && unless(stored)) return null;
     const next = { ...draft, updatedAt: new Date().toISOString() };
     if (stored && (stored.syncStamp || 0) > (draft.syncStamp || 0)) {
       for (const field of SERVER_FIELDS) next[field] = stored[field];
@@ -127,6 +130,63 @@ export function putDraft(draft) {
     await putEncrypted("drafts", draft.localId, next);
     return next;
   });
+}
+
+// ---- the last keystrokes before the tab goes away ----
+// IndexedDB aborts writes issued while a page unloads, and an async putDraft started then never
+// finishes; localStorage is written synchronously. So a screen seals (encrypts) its latest data
+// ahead of time and, as the tab is hidden or closed, puts that sealed copy in localStorage; the
+// screen takes it back on the next open. It is encrypted like every record, and destroy() wipes it.
+const RESCUE_PREFIX = "handoff.rescue:";
+const toBytes = (buffer) => Array.from(new Uint8Array(buffer.buffer || buffer));
+
+export async function sealDraft(draft) {
+  const record = await encryptRecord({ data: draft.data, sealedAt: new Date().toISOString() }, `rescue/${draft.localId}`);
+  return { localId: draft.localId, text: JSON.stringify({ iv: toBytes(record.iv), ciphertext: toBytes(record.ciphertext) }) };
+}
+
+/** Synchronous: keep a sealed copy through a reload or close. False if storage refused it. */
+export function rescueNow(sealed) {
+  try {
+    localStorage.setItem(RESCUE_PREFIX + sealed.localId, sealed.text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The data rescued for this draft as its tab went away ({data, sealedAt}), or null; taken only once. */
+export async function takeRescued(localId) {
+  let text = null;
+  try {
+    text = localStorage.getItem(RESCUE_PREFIX + localId);
+    localStorage.removeItem(RESCUE_PREFIX + localId);
+  } catch {
+    return null;
+  }
+  if (!text) return null;
+  try {
+    const { iv, ciphertext } = JSON.parse(text);
+    return await decryptRecord({ iv: new Uint8Array(iv), ciphertext: new Uint8Array(ciphertext) }, `rescue/${localId}`);
+  } catch {
+    return null; // sealed under another key (another user's vault): not ours to read
+  }
+}
+
+export function forgetRescued(localId) {
+  try {
+    localStorage.removeItem(RESCUE_PREFIX + localId);
+  } catch {
+    // storage disabled: nothing was kept there
+  }
+}
+
+function dropRescued() {
+  try {
+    for (const key of Object.keys(localStorage)) if (key.startsWith(RESCUE_PREFIX)) localStorage.removeItem(key);
+  } catch {
+    // storage disabled: nothing was kept there
+  }
 }
 
 export function getDraft(localId) {
@@ -220,6 +280,7 @@ export async function destroy() {
     dbPromise = null;
   }
   chains.clear();
+  dropRescued();
   await new Promise((resolve, reject) => {
     const request = indexedDB.deleteDatabase(DB_NAME);
     request.onsuccess = () => resolve();

@@ -105,3 +105,16 @@ test("signed on the server meanwhile: the form gives way to the read-only view",
     written: unit("x"), data: unit("x") });
   assert.equal(next.redraw, "read");
 });
+
+test("text rescued as the tab went away wins over the stored draft and is queued", () => {
+  const draft = draftAt(2, unit("stored"));
+  const opened = reconcile({ draft, server: server(2, unit("stored")), pending: [], newLocalId,
+    rescued: { data: unit("typed last") } });
+  assert.deepEqual(opened.draft.data, unit("typed last"));
+  assert.equal(opened.store, true);
+  assert.equal(opened.queue, true);
+  assert.equal(opened.mode, "edit");
+  const same = reconcile({ draft, server: server(2, unit("stored")), pending: [], newLocalId,
+    rescued: { data: unit("stored") } });
+  assert.equal(same.store, false, "already written: nothing to do");
+});

@@ -6,6 +6,7 @@ import { checklist, patientById, patientName, heading, checklistName, errorBox, 
 import { showEdit } from "./handoff/edit.js";
 import { showRead } from "./handoff/read.js";
 import { fromServer, reconcile } from "./handoff/reconcile.js";
+import { takeRescued } from "../store.js"; // beyond ctx.store: what a closing tab could not write
 
 export async function render(container, ctx, params) {
   const { t, store, sync } = ctx;
@@ -24,7 +25,9 @@ export async function render(container, ctx, params) {
   if (failure) return fail(failure);
 
   const pending = (localId) => (localId && sync.list ? sync.list().filter((i) => i.localId === localId) : []);
-  const opened = reconcile({ draft, server, pending: pending(draft?.localId), newLocalId: () => store.newLocalId() });
+  const rescued = draft ? await takeRescued(draft.localId) : null;
+  const opened = reconcile({ draft, server, pending: pending(draft?.localId), newLocalId: () => store.newLocalId(),
+    rescued });
   draft = opened.draft;
   if (opened.store) draft = await store.putDraft(draft);
   if (opened.queue) sync.saveDraft(draft.localId);
@@ -68,9 +71,11 @@ async function serverCopy(ctx, handoffId, draft) {
 function createScreen({ container, ctx, params, root, def, patient, server, offline, draft, pending }) {
   let onSync = () => {};
   let onLeave = () => {};
+  let onHide = () => {};
   let gone = false;
   const alive = () => root.isConnected;
-  const offSync = ctx.sync.onChange(() => { if (alive() && !gone) onSync(); });
+  const heard = () => { if (alive() && !gone) onSync(); };
+  const offSync = ctx.sync.onChange(heard);
   const bye = () => {
     if (gone) return;
     gone = true;
@@ -80,14 +85,25 @@ function createScreen({ container, ctx, params, root, def, patient, server, offl
   };
   if (ctx.signal) ctx.signal.addEventListener("abort", bye, { once: true });
   else addEventListener("hashchange", bye);
+  // The tab is being closed, reloaded or put away: the page may get no other chance to write.
+  // pagehide: the page is unloading (or going into the back-forward cache) and may run nothing more.
+  addEventListener("pagehide", () => { if (!gone) onHide({ unloading: true }); }, { signal: ctx.signal });
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden" && !gone) onHide({ unloading: false });
+  }, { signal: ctx.signal });
 
   const screen = {
     ctx, root, def, patient, server, offline, draft, alive,
     pending: () => pending(screen.draft?.localId),
     signing: () => screen.pending().find((i) => i.kind === "finalize"),
+    // A view calls this once it is built. It then catches up at once: the outbox may have
+    // reported while the view was loading and drawing (a save landing right after a conflict
+    // was settled), and the view would otherwise show the revision from before it.
     listen(handlers) {
       onSync = handlers.onSync || (() => {});
       onLeave = handlers.onLeave || (() => {});
+      onHide = handlers.onHide || (() => {});
+      heard();
     },
     edit: () => showEdit(screen),
     read: () => showRead(screen),

@@ -1,16 +1,17 @@
 // The handoff form while a draft (or while amending). Every keystroke goes to the encrypted draft
-// within ~300 ms; the outbox gets it on #save, after 5 s without typing, and when the nurse leaves
-// the screen. `unsent` on the draft marks changes written on the tablet but not yet handed to the
-// outbox (a crash in between is recovered on open, see reconcile.js).
+// at once (a tab closed or reloaded right after typing gives the page no time for more), and again
+// when the tab is hidden; the outbox gets it on #save, after 5 s without typing, and when the nurse
+// leaves the screen. `unsent` on the draft marks changes written on the tablet but not yet handed
+// to the outbox (a crash in between is recovered on open, see reconcile.js).
 import { h, clear, debounce } from "../../form/dom.js";
 import { createForm } from "../../form/render.js";
 import { validate, REQUIRED } from "../../form/validate.js";
 import { labelFor } from "../../form/paths.js";
 import { sameData } from "../../merge.js";
+import { forgetRescued, rescueNow, sealDraft } from "../../store.js"; // beyond ctx.store: the write at tab close
 import { badge, head, links } from "./parts.js";
 import { catchUp, replacedElsewhere } from "./reconcile.js";
 
-const WRITE_MS = 300;
 const SEND_MS = 5000;
 
 export function showEdit(screen) {
@@ -59,20 +60,27 @@ export function showEdit(screen) {
     const snapshot = structuredClone(data);
     chain = chain.then(async () => {
       // The data was replaced elsewhere (a conflict settled in the dialog): never write over it.
-      if (replacedElsewhere(await store.getDraft(localId), screen.draft, written)) return;
       const next = await store.putDraft({ ...screen.draft, unsent: !sameData(snapshot, written) || screen.draft.unsent,
-        ...extra, data: snapshot });
+        ...extra, data: snapshot }, { unless: (stored) => replacedElsewhere(stored, screen.draft, written) });
+      if (!next) return;
+      forgetRescued(localId); // a rescue from a page that came back from the cache is older now
       written = snapshot;
       screen.draft = next;
     }).catch((e) => ctx.toast(`${t("Could not keep the draft on this tablet")}: ${e.message}`));
     return chain;
   };
-  const writeSoon = debounce(() => write(), WRITE_MS);
+  // A change is written as soon as the write before it is done; changes made meanwhile share one.
+  let nextWrite = null;
+  const writeSoon = () => {
+    nextWrite ||= chain.then(() => {
+      nextWrite = null;
+      return write();
+    });
+  };
   const sendSoon = debounce(() => send(false), SEND_MS);
 
   // Hand the draft to the outbox (which sends its latest data); on leave, only if changed.
   async function send(always) {
-    writeSoon.cancel();
     sendSoon.cancel();
     await chain;
     if (!always && sameData(data, written) && !screen.draft.unsent) return;
@@ -81,7 +89,17 @@ export function showEdit(screen) {
     if (always) ctx.toast(t("Saved on this tablet; sending to the server."));
   }
 
+  // The latest data, encrypted ahead: a closing tab gets one synchronous turn, too short to encrypt.
+  let sealed = null;
+  function seal() {
+    const snapshot = structuredClone(data);
+    sealDraft({ localId, data: snapshot })
+      .then((ready) => { if (sameData(snapshot, data)) sealed = ready; })
+      .catch(() => {});
+  }
+
   function onChange() {
+    seal();
     writeSoon();
     sendSoon();
     check();
@@ -157,7 +175,11 @@ export function showEdit(screen) {
       check();
     },
     onLeave: () => { send(false); }, // never lose a keystroke: write, and queue if changed
+    // Hidden, the page still runs and the write lands; unloading, only the synchronous rescue does.
+    onHide: ({ unloading }) => {
+      if (unloading && sealed && !sameData(data, written)) rescueNow(sealed);
+      write();
+    },
   });
-  addEventListener("pagehide", () => write(), { once: true });
   check();
 }

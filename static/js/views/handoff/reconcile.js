@@ -18,11 +18,18 @@ const movedOn = (draft, server) => server.revision !== draft.revision || server.
 /**
  * What the screen opens with.
  *   draft: this tablet's draft, or null; server: the server's copy ({...handoff, etag}), or null offline;
- *   pending: the draft's outbox items; newLocalId(): a fresh random id.
+ *   pending: the draft's outbox items; newLocalId(): a fresh random id; rescued: {data} kept as
+ *   the tab went away last time (see store.sealDraft), or null.
  * → {draft, store, queue, mode}: the draft to work on (null: only the server's copy, to read),
  *   whether it must be stored (putDraft) first, then handed to the outbox, and "edit" or "read".
  */
-export function reconcile({ draft, server, pending = [], newLocalId }) {
+export function reconcile({ draft, server, pending = [], newLocalId, rescued = null }) {
+  if (draft && rescued && !sameData(rescued.data, draft.data)) {
+    // Typed in the tab's last moments and never written: it is newer than the stored draft.
+    draft = { ...draft, data: structuredClone(rescued.data), unsent: true };
+    const opened = reconcile({ draft, server, pending, newLocalId });
+    return { ...opened, store: true };
+  }
   let next = draft || null;
   let store = false;
   let queue = false;

@@ -38,9 +38,6 @@ export function specAt(def, path) {
   return spec;
 }
 
-/** The section holding a data path. */
-export const sectionOf = (def, path) => def.sections.find((s) => s.fields.some((f) => f.key === parts(path)[0]));
-
 /** Labels along a path: ["Medicines", "Medicine 3", "Dose"]; unknown keys keep their key. */
 export function labelsFor(def, path) {
   const out = [];

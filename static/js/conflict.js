@@ -1,6 +1,7 @@
 // The conflict dialog: the server's version beside the nurse's, field by field, so neither is
 // ever dropped silently. The comparing and merging itself is in merge.js.
 import { el } from "./el.js";
+import { language, t } from "./i18n/index.js";
 import { differences, merge, sameData } from "./merge.js";
 
 function humanPath(path) {
@@ -9,9 +10,9 @@ function humanPath(path) {
 }
 
 function showValue(value) {
-  if (value === undefined || value === null || value === "") return "(empty)";
-  if (value === true) return "Yes";
-  if (value === false) return "No";
+  if (value === undefined || value === null || value === "") return t("conflict.empty");
+  if (value === true) return t("conflict.yes");
+  if (value === false) return t("conflict.no");
   if (typeof value !== "object") return String(value);
   const text = Array.isArray(value)
     ? value.map(showValue).join("; ")
@@ -39,42 +40,41 @@ function openDialog({ mine, server, title }) {
   return new Promise((resolve) => {
     const rows = differences(mine ?? {}, server.data ?? {});
     const signed = server.status === "final";
-    const when = server.updated_at ? new Date(server.updated_at).toLocaleString() : "";
+    const when = server.updated_at ? new Date(server.updated_at).toLocaleString(language()) : "";
 
     const fields = rows.map((row, index) => el("fieldset", { class: "conflict-field", "data-path": row.path },
       el("legend", {}, el("span", { class: "conflict-label", text: humanPath(row.path) }),
         el("code", { class: "conflict-path", text: row.path })),
       el("label", { class: "conflict-choice" },
         el("input", { type: "radio", name: `conflict-${index}`, value: "mine", checked: true }),
-        el("span", { class: "conflict-who", text: "Mine" }), el("span", { class: "conflict-value", text: showValue(row.mine) })),
+        el("span", { class: "conflict-who", text: t("conflict.mine") }), el("span", { class: "conflict-value", text: showValue(row.mine) })),
       el("label", { class: "conflict-choice" },
         el("input", { type: "radio", name: `conflict-${index}`, value: "server" }),
-        el("span", { class: "conflict-who", text: "Server" }),
+        el("span", { class: "conflict-who", text: t("conflict.server") }),
         el("span", { class: "conflict-value", text: showValue(row.server) }))));
 
     const reasonInput = el("input", { id: "conflict-reason", type: "text", autocomplete: "off", maxlength: "500" });
     const reasonError = el("p", { class: "field-error", id: "conflict-reason-error", role: "alert" });
     const reasonBlock = signed
       ? el("div", { class: "field" },
-        el("label", { for: "conflict-reason", text: "Reason for changing the signed handoff (needed if you keep any of yours)" }),
+        el("label", { for: "conflict-reason", text: t("conflict.reasonLabel") }),
         reasonInput, reasonError)
       : null;
 
     const dialog = el("dialog", { id: "conflict", class: "dialog dialog-wide", "aria-labelledby": "conflict-title" },
-      el("h2", { id: "conflict-title", text: title || "This handoff was changed on another device" }),
-      el("p", { text: `The server has revision ${server.revision}${server.updated_by ? `, saved by ${server.updated_by}` : ""}`
-        + `${when ? ` (${when})` : ""}${signed ? ", signed" : ""}. Your changes are kept on this tablet `
-        + "until you choose. Keep everything of yours, take everything from the server, or choose field by field." }),
+      el("h2", { id: "conflict-title", text: title || t("conflict.title") }),
+      el("p", { text: `${t(signed ? "conflict.serverHasSigned" : "conflict.serverHas", { revision: server.revision,
+        name: server.updated_by || "?", when: when || "?" })} ${t("conflict.explain")}` }),
       el("div", { class: "button-row" },
-        el("button", { type: "button", class: "btn btn-primary", "data-choose": "mine", text: "Keep mine (all fields)" }),
-        el("button", { type: "button", class: "btn", "data-choose": "server", text: "Take the server's (all fields)" })),
+        el("button", { type: "button", class: "btn btn-primary", "data-choose": "mine", text: t("conflict.keepMine") }),
+        el("button", { type: "button", class: "btn", "data-choose": "server", text: t("conflict.takeServer") })),
       rows.length
-        ? el("div", { class: "conflict-fields" }, el("h3", { text: `${rows.length} field${rows.length === 1 ? "" : "s"} differ` }), ...fields)
-        : el("p", { text: "The two versions hold the same data." }),
+        ? el("div", { class: "conflict-fields" }, el("h3", { text: t("conflict.fieldsDiffer", { count: rows.length }) }), ...fields)
+        : el("p", { text: t("conflict.same") }),
       reasonBlock,
       el("div", { class: "button-row" },
-        el("button", { type: "button", class: "btn btn-primary", id: "conflict-apply", text: "Apply my choices" }),
-        el("button", { type: "button", class: "btn btn-quiet", id: "conflict-later", text: "Decide later" })));
+        el("button", { type: "button", class: "btn btn-primary", id: "conflict-apply", text: t("conflict.apply") }),
+        el("button", { type: "button", class: "btn btn-quiet", id: "conflict-later", text: t("conflict.later") })));
 
     const finish = (result) => {
       closeOpen = null;
@@ -86,7 +86,7 @@ function openDialog({ mine, server, title }) {
       // Keeping anything of mine on a signed handoff is an amendment: the server needs a reason.
       const reason = reasonInput.value.trim();
       if (signed && !sameData(data, server.data) && !reason) {
-        reasonError.textContent = "Write a reason for the change first.";
+        reasonError.textContent = t("conflict.reasonFirst");
         reasonInput.setAttribute("aria-invalid", "true");
         reasonInput.setAttribute("aria-describedby", "conflict-reason-error");
         reasonInput.focus();

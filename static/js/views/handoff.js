@@ -2,6 +2,7 @@
 // lets reconcile.js decide what to show, then draws the form (handoff/edit.js) while a draft, or
 // the read-only view (handoff/read.js) once signed.
 import { h, clear } from "../form/dom.js";
+import { t } from "../i18n/index.js";
 import { checklist, patientById, patientName, heading, checklistName, errorBox, isOffline } from "./common.js";
 import { showEdit } from "./handoff/edit.js";
 import { showRead } from "./handoff/read.js";
@@ -9,16 +10,16 @@ import { fromServer, reconcile } from "./handoff/reconcile.js";
 import { takeRescued } from "../store.js"; // beyond ctx.store: what a closing tab could not write
 
 export async function render(container, ctx, params) {
-  const { t, store, sync } = ctx;
+  const { store, sync } = ctx;
   const root = h("div", { class: "screen" });
   clear(container, root);
-  const fail = (e) => clear(root, heading(t("Handoff")), errorBox(e, t));
+  const fail = (e) => clear(root, heading(t("handoff.title")), errorBox(e));
 
   let draft = params.localId ? await store.getDraft(params.localId) : await store.findDraftByHandoff(params.id);
   if (params.localId && !draft) {
-    clear(root, heading(t("Draft")),
-      h("p", { class: "note note-error", role: "alert" }, t("This draft is not on this tablet (it may have been cleared at sign-out).")),
-      h("a", { class: "btn", href: "#/patients" }, t("Back to patients")));
+    clear(root, heading(t("handoff.draftTitle")),
+      h("p", { class: "note note-error", role: "alert" }, t("handoff.draftNotHere")),
+      h("a", { class: "btn", href: "#/patients" }, t("handoff.backToPatients")));
     return;
   }
   const { server, offline, failure } = await serverCopy(ctx, params.id ? Number(params.id) : draft?.handoffId, draft);
@@ -40,7 +41,8 @@ export async function render(container, ctx, params) {
     patient = sync.pendingPatients().find((p) => p.localId === draft.patientLocalId);
   }
   if (draft && !draft.label && patient) {
-    draft = await store.putDraft({ ...draft, label: `${checklistName(draft.checklist, t)} · ${patientName(patient)}` });
+    draft = await store.putDraft({ ...draft,
+      label: t("handoff.titleWithPatient", { checklist: checklistName(draft.checklist), patient: patientName(patient) }) });
   }
 
   const screen = createScreen({ container, ctx, params, root, def, patient, server, offline, draft, pending });

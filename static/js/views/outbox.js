@@ -1,43 +1,43 @@
 // The Unsent screen (#/outbox): every change the server does not have yet, why it is waiting,
 // and what the nurse can do about it. Written with the sync engine (it reads sync.list()).
 import { el } from "../el.js";
+import { t } from "../i18n/index.js";
+import { checklistName, patientName, when } from "./common.js";
 
 const STATE_TEXT = {
-  waiting: { icon: "↻", label: "Waiting to send" },
-  conflict: { icon: "⚠", label: "Conflict: choose a version" },
-  error: { icon: "!", label: "Needs attention" },
+  waiting: { icon: "↻", label: "outbox.stateWaiting" },
+  conflict: { icon: "⚠", label: "outbox.stateConflict" },
+  error: { icon: "!", label: "outbox.stateError" },
 };
 
-
 async function describe(item, ctx) {
-  const { t } = ctx;
   if (item.kind === "patient") {
     const b = item.body || {};
-    return { title: t(`New patient: ${b.given_name || ""} ${b.family_name || ""}`.trim()), detail: b.mrn ? `MRN ${b.mrn}` : "",
-      open: null };
+    return { title: t("outbox.newPatient", { name: `${b.given_name || ""} ${b.family_name || ""}`.trim() }),
+      detail: b.mrn ? t("outbox.mrn", { mrn: b.mrn }) : "", open: null };
   }
   const draft = await ctx.store.getDraft(item.localId);
-  if (!draft) return { title: t("A draft that is no longer on this tablet"), detail: "", open: null };
+  if (!draft) return { title: t("outbox.draftGone"), detail: "", open: null };
   const patient = draft.patientId != null ? await ctx.store.cacheGet(`patient:${draft.patientId}`) : null;
-  const who = patient ? `${patient.given_name} ${patient.family_name}` : draft.patientLabel || "";
-  const what = draft.label || `${draft.checklist && draft.checklist.key === "ipass" ? "I-PASS handoff" : "Discharge"}`;
-  const action = item.kind === "finalize" ? t("Sign") : t("Save");
+  // The label already names the patient (views/handoff.js writes it once the patient is known).
+  const what = draft.label || (patient ? t("handoff.titleWithPatient", { checklist: checklistName(draft.checklist),
+    patient: patientName(patient) }) : checklistName(draft.checklist));
   return {
-    title: `${action}: ${what}${who ? ` · ${who}` : ""}`,
-    detail: draft.handoffId ? t(`Handoff ${draft.handoffId}, revision ${draft.revision ?? "?"}`) : t("Not on the server yet"),
+    title: t(item.kind === "finalize" ? "outbox.titleSign" : "outbox.titleSave", { what }),
+    detail: draft.handoffId ? t("outbox.onServer", { id: draft.handoffId, revision: draft.revision ?? "?" })
+      : t("outbox.notOnServer"),
     open: draft.handoffId ? `#/handoffs/${draft.handoffId}` : `#/drafts/${encodeURIComponent(draft.localId)}`,
   };
 }
 
 export async function render(container, ctx) {
-  const { t } = ctx;
-  const heading = el("h1", { text: t("Unsent") });
+  const heading = el("h1", { text: t("outbox.title") });
   const summary = el("p", { class: "lead" });
   const list = el("ul", { class: "list outbox-list" });
-  const sendNow = el("button", { type: "button", class: "btn btn-primary", id: "outbox-send", text: t("Send now"),
+  const sendNow = el("button", { type: "button", class: "btn btn-primary", id: "outbox-send", text: t("outbox.sendNow"),
     onclick: () => {
       ctx.sync.syncNow();
-      ctx.toast(t("Trying to send now."));
+      ctx.toast(t("outbox.tryingNow"));
     } });
   container.append(el("div", { class: "page-header" }, heading, sendNow), summary, list);
 
@@ -48,10 +48,8 @@ export async function render(container, ctx) {
       const status = ctx.sync.status();
       sendNow.hidden = items.length === 0;
       summary.textContent = items.length === 0
-        ? t("Everything is on the server.")
-        : status.offline
-          ? t(`${items.length} waiting. The server cannot be reached; they are kept safe here and sent when it can.`)
-          : t(`${items.length} not on the server yet.`);
+        ? t("outbox.allSent")
+        : t(status.offline ? "outbox.waitingOffline" : "outbox.waiting", { count: items.length });
       const rows = [];
       for (const item of items) rows.push(await row(item, ctx));
       list.replaceChildren(...rows);
@@ -63,26 +61,25 @@ export async function render(container, ctx) {
 }
 
 async function row(item, ctx) {
-  const { t } = ctx;
   const info = await describe(item, ctx);
   const state = STATE_TEXT[item.state] || STATE_TEXT.waiting;
   const actions = el("div", { class: "button-row" });
-  if (info.open) actions.append(el("a", { class: "btn", href: info.open, text: t("Open") }));
+  if (info.open) actions.append(el("a", { class: "btn", href: info.open, text: t("outbox.open") }));
   if (item.state === "conflict") {
-    actions.append(el("button", { type: "button", class: "btn btn-primary", text: t("Choose a version"),
+    actions.append(el("button", { type: "button", class: "btn btn-primary", text: t("outbox.chooseVersion"),
       onclick: () => ctx.sync.openConflict(item.id) }));
   }
   if (item.state === "error") {
-    actions.append(el("button", { type: "button", class: "btn", text: t("Try again"),
+    actions.append(el("button", { type: "button", class: "btn", text: t("outbox.tryAgain"),
       onclick: () => ctx.sync.retry(item.id) }));
   }
   if (item.state === "error" || item.kind === "patient") {
-    actions.append(el("button", { type: "button", class: "btn btn-danger", text: t("Discard"),
+    actions.append(el("button", { type: "button", class: "btn btn-danger", text: t("outbox.discard"),
       onclick: async () => {
         const what = item.kind === "save"
-          ? t("This change will not be sent. The draft stays on this tablet.")
-          : item.kind === "finalize" ? t("The handoff will not be signed.") : t("This patient will not be registered.");
-        if (window.confirm(`${t("Discard?")} ${what}`)) await ctx.sync.discard(item.id);
+          ? t("outbox.discardSave")
+          : item.kind === "finalize" ? t("outbox.discardSign") : t("outbox.discardPatient");
+        if (window.confirm(what)) await ctx.sync.discard(item.id);
       } }));
   }
   const errors = (item.errors || []).length
@@ -97,7 +94,8 @@ async function row(item, ctx) {
       info.detail ? el("p", { class: "muted", text: info.detail }) : null,
       item.message && item.state !== "waiting" ? el("p", { class: "outbox-message", text: item.message }) : null,
       errors,
-      el("p", { class: "muted small", text: t(`Queued ${new Date(item.createdAt).toLocaleString()}`
-        + (item.attempts ? ` · ${item.attempts} attempt${item.attempts === 1 ? "" : "s"}` : "")) })),
+      el("p", { class: "muted small", text: item.attempts
+        ? t("outbox.queuedTried", { when: when(item.createdAt), count: item.attempts })
+        : t("outbox.queued", { when: when(item.createdAt) }) })),
     actions);
 }

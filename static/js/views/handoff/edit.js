@@ -7,16 +7,17 @@ import { h, clear, debounce } from "../../form/dom.js";
 import { createForm } from "../../form/render.js";
 import { validate, REQUIRED } from "../../form/validate.js";
 import { labelFor } from "../../form/paths.js";
+import { t } from "../../i18n/index.js";
 import { sameData } from "../../merge.js";
 import { forgetRescued, rescueNow, sealDraft } from "../../store.js"; // beyond ctx.store: the write at tab close
-import { badge, head, links } from "./parts.js";
+import { badge, head, links, revisionText } from "./parts.js";
 import { catchUp, replacedElsewhere } from "./reconcile.js";
 
 const SEND_MS = 5000;
 
 export function showEdit(screen) {
   const { ctx, root, def, offline } = screen;
-  const { t, store, sync } = ctx;
+  const { store, sync } = ctx;
   const localId = screen.draft.localId;
   const data = structuredClone(screen.draft.data || {});
   let written = structuredClone(data); // what the store holds
@@ -26,11 +27,11 @@ export function showEdit(screen) {
   const refusedBox = h("div", { class: "server-errors" });
   const missingCount = h("p", { class: "missing-count" });
   const missingList = h("ul", { id: "missing-list" });
-  const saveBtn = h("button", { type: "button", class: "btn", id: "save", onclick: () => send(true) }, t("Save"));
+  const saveBtn = h("button", { type: "button", class: "btn", id: "save", onclick: () => send(true) }, t("handoff.save"));
   const finalizeBtn = h("button", { type: "button", class: "btn btn-primary", id: "finalize", onclick: finalize,
-    "aria-describedby": "finalize-help" }, t("Sign and finalize"));
+    "aria-describedby": "finalize-help" }, t("handoff.signAndFinalize"));
   const finalizeHelp = h("span", { class: "visually-hidden", id: "finalize-help" });
-  const form = createForm(def, data, { t, onChange });
+  const form = createForm(def, data, { onChange });
 
   const jump = h("button", {
     type: "button", class: "link-button", id: "missing-jump",
@@ -42,16 +43,16 @@ export function showEdit(screen) {
   });
   const draft = screen.draft;
   clear(root, head(screen, draft),
-    draft.reason ? h("p", { class: "note", id: "amend-note" }, `${t("Amending a signed handoff. Reason")}: ${draft.reason}`) : null,
-    offline ? h("p", { class: "note" }, t("Offline: changes are kept on this tablet and sent when the network returns.")) : null,
-    h("div", { id: "links-slot" }, links(draft.handoffId, t)),
+    draft.reason ? h("p", { class: "note", id: "amend-note" }, t("handoff.amendingNote", { reason: draft.reason })) : null,
+    offline ? h("p", { class: "note" }, t("handoff.offlineEditing")) : null,
+    h("div", { id: "links-slot" }, links(draft.handoffId)),
     h("div", { class: "handoff-layout" },
       h("div", { class: "form-col" }, form.el),
-      h("aside", { class: "side", "aria-label": t("Before signing") },
+      h("aside", { class: "side", "aria-label": t("handoff.beforeSigning") },
         h("section", { class: "missing-list", id: "missing-panel", "aria-labelledby": "missing-title" },
-          h("h2", { id: "missing-title", tabindex: "-1" }, t("Still missing to sign")), missingCount, missingList),
+          h("h2", { id: "missing-title", tabindex: "-1" }, t("handoff.missingTitle")), missingCount, missingList),
         refusedBox)),
-    h("div", { class: "toolbar handoff-toolbar", role: "region", "aria-label": t("Save and sign") },
+    h("div", { class: "toolbar handoff-toolbar", role: "region", "aria-label": t("handoff.toolbarLabel") },
       h("div", { class: "toolbar-state" }, state, jump), saveBtn, finalizeBtn, finalizeHelp));
 
   // Serialised writes of the latest data; the store keeps the outbox's server fields if newer.
@@ -66,7 +67,7 @@ export function showEdit(screen) {
       forgetRescued(localId); // a rescue from a page that came back from the cache is older now
       written = snapshot;
       screen.draft = next;
-    }).catch((e) => ctx.toast(`${t("Could not keep the draft on this tablet")}: ${e.message}`));
+    }).catch((e) => ctx.toast(t("handoff.draftNotKept", { error: e.message })));
     return chain;
   };
   // A change is written as soon as the write before it is done; changes made meanwhile share one.
@@ -86,7 +87,7 @@ export function showEdit(screen) {
     if (!always && sameData(data, written) && !screen.draft.unsent) return;
     await write({ unsent: false });
     await sync.saveDraft(localId);
-    if (always) ctx.toast(t("Saved on this tablet; sending to the server."));
+    if (always) ctx.toast(t("handoff.savedSending"));
   }
 
   // The latest data, encrypted ahead: a closing tab gets one synchronous turn, too short to encrypt.
@@ -116,19 +117,19 @@ export function showEdit(screen) {
       ...refused.filter((e) => !finalErrors.some((f) => f.path === e.path && f.message === e.message))];
     clear(missingList, missing.map((e) => h("li", { data: { path: e.path } },
       h("button", { type: "button", class: "link-button", onclick: () => form.focusPath(e.path) },
-        h("span", { class: "where" }, labelFor(def, e.path) || t("The whole form")), " ",
+        h("span", { class: "where" }, labelFor(def, e.path) || t("handoff.wholeForm")), " ",
         h("span", { class: "what" }, e.message)))));
     if (missing.length !== lastCount) {
       lastCount = missing.length;
-      clear(missingCount, missing.length ? `${missing.length} ${t(missing.length === 1 ? "thing" : "things")}`
-        : t("Nothing missing: ready to sign."));
+      clear(missingCount, missing.length ? t("handoff.missingCount", { count: missing.length })
+        : t("handoff.nothingMissing"));
       missingCount.dataset.count = missing.length;
     }
     finalizeBtn.disabled = missing.length > 0;
     jump.hidden = !missing.length;
-    jump.textContent = `${missing.length} ${t("still missing")}`;
-    finalizeHelp.textContent = missing.length ? t('Everything in "Still missing to sign" must be filled in first.')
-      : t("Signs this revision with your name.");
+    jump.textContent = t("handoff.stillMissing", { count: missing.length });
+    finalizeHelp.textContent = missing.length ? t("handoff.finalizeNeedsAll")
+      : t("handoff.finalizeHelp");
     showState(outbox);
   }
 
@@ -136,22 +137,22 @@ export function showEdit(screen) {
     const now = screen.draft;
     const item = outbox.find((i) => i.state === "conflict") || outbox.find((i) => i.state === "error") || outbox[0];
     let text;
-    if (item?.state === "conflict") text = t("Changed on another device: choose which version to keep.");
-    else if (item?.state === "error") text = `${t("The server refused this")}: ${item.message || ""}`;
-    else if (item || now.unsent) text = t("Kept on this tablet; waiting to send.");
-    else text = now.handoffId ? `${t("Saved on the server")}, ${t("revision")} ${now.revision}.` : t("Kept on this tablet.");
+    if (item?.state === "conflict") text = t("handoff.stateConflict");
+    else if (item?.state === "error") text = t("handoff.stateRefused", { message: item.message || "" });
+    else if (item || now.unsent) text = t("handoff.stateWaiting");
+    else text = now.handoffId ? t("handoff.stateSaved", { revision: now.revision }) : t("handoff.stateLocal");
     clear(state, text, item?.state === "conflict" && sync.openConflict
       ? [" ", h("button", { type: "button", class: "btn", id: "open-conflict", onclick: () => sync.openConflict(item.id) },
-        t("Compare versions"))] : null);
+        t("handoff.compareVersions"))] : null);
     state.dataset.state = item?.state || (now.unsent ? "waiting" : now.handoffId ? "saved" : "local");
     clear(refusedBox, item?.state === "error" && item.errors?.some((e) => !e.path)
       ? h("ul", { class: "note note-error" }, item.errors.filter((e) => !e.path).map((e) => h("li", {}, e.message))) : null);
     const status = root.querySelector("#handoff-status");
-    if (status) clear(status, badge(now, t));
+    if (status) clear(status, badge(now));
     const slot = root.querySelector("#links-slot");
-    if (slot && now.handoffId && !slot.firstChild) slot.append(links(now.handoffId, t));
+    if (slot && now.handoffId && !slot.firstChild) slot.append(links(now.handoffId));
     const revision = root.querySelector("#handoff-revision");
-    if (revision) revision.textContent = now.revision ? `${t("Revision")} ${now.revision}` : "";
+    if (revision) revision.textContent = revisionText(now.revision);
   }
 
   async function finalize() {
@@ -160,7 +161,7 @@ export function showEdit(screen) {
     await send(false);
     await chain;
     await sync.finalize(localId);
-    ctx.toast(t("Signing: waiting for the server."));
+    ctx.toast(t("handoff.signingToast"));
     screen.read();
   }
 

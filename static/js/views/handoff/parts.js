@@ -1,23 +1,28 @@
 // Pieces both handoff views draw: the header (title, status, revision) and the links onward.
 import { h } from "../../form/dom.js";
+import { t } from "../../i18n/index.js";
 import { checklistName, heading, patientName, statusBadge } from "../common.js";
 
-export function badge(x, t) {
-  return statusBadge(x.status === "final" && !x.reason ? "final" : x.handoffId ? "draft" : "local", t);
+export function badge(x) {
+  return statusBadge(x.status === "final" && !x.reason ? "final" : x.handoffId ? "draft" : "local");
 }
 
 export function head(screen, x) {
-  const { t } = screen.ctx;
   const { def, patient } = screen;
+  const checklist = checklistName(x.checklist || def);
   return h("div", { class: "page-header" },
-    heading(`${checklistName(x.checklist || def, t)}${patient ? ` · ${patientName(patient)}` : ""}`),
-    h("span", { id: "handoff-status" }, badge(x, t)),
-    h("span", { class: "meta", id: "handoff-revision" }, x.revision ? `${t("Revision")} ${x.revision}` : ""));
+    heading(patient ? t("handoff.titleWithPatient", { checklist, patient: patientName(patient) }) : checklist),
+    h("span", { id: "handoff-status" }, badge(x)),
+    h("span", { class: "meta", id: "handoff-revision" }, revisionText(x.revision)));
 }
 
-export function links(id, t) {
+export function revisionText(revision) {
+  return revision ? t("common.revision", { number: revision }) : "";
+}
+
+export function links(id) {
   if (!id) return null;
-  return h("nav", { class: "links", "aria-label": t("This handoff") },
-    h("a", { class: "btn", id: "history-link", href: `#/handoffs/${id}/history` }, t("History")),
-    h("a", { class: "btn", id: "documents-link", href: `#/handoffs/${id}/documents` }, t("Documents")));
+  return h("nav", { class: "links", "aria-label": t("handoff.linksLabel") },
+    h("a", { class: "btn", id: "history-link", href: `#/handoffs/${id}/history` }, t("handoff.history")),
+    h("a", { class: "btn", id: "documents-link", href: `#/handoffs/${id}/documents` }, t("handoff.documents")));
 }

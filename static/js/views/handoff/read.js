@@ -1,6 +1,7 @@
 // The handoff read-only: signed (with "Amend"), or waiting to be signed (with the outcome once known).
 import { h, clear } from "../../form/dom.js";
 import { renderReadOnly } from "../../form/readonly.js";
+import { t } from "../../i18n/index.js";
 import { labelFor } from "../../form/paths.js";
 import { when } from "../common.js";
 import { head, links } from "./parts.js";
@@ -8,7 +9,7 @@ import { fromServer, readCopy } from "./reconcile.js";
 
 export function showRead(screen) {
   const { ctx, root, def, server, offline } = screen;
-  const { t, store, sync } = ctx;
+  const { store, sync } = ctx;
   const draft = screen.draft;
   const shown = readCopy(draft, server);
   const sign = screen.signing();
@@ -16,15 +17,14 @@ export function showRead(screen) {
   const reasonBox = h("textarea", { id: "amend-reason", name: "reason", rows: 3, maxlength: 2000,
     "aria-describedby": "amend-help" });
   const amendPanel = h("div", { class: "panel amend-panel", id: "amend-panel", hidden: true },
-    h("label", { for: "amend-reason" }, t("Why are you changing a signed handoff?"),
-      h("span", { class: "req" }, ` (${t("required")})`)),
+    h("label", { for: "amend-reason" }, t("handoff.amendWhy"), " ", h("span", { class: "req" }, t("common.required"))),
     reasonBox,
-    h("p", { class: "hint", id: "amend-help" }, t("The reason is kept with the new revision. The handoff must be signed again.")),
+    h("p", { class: "hint", id: "amend-help" }, t("handoff.amendHelp")),
     h("div", { class: "button-row" },
-      h("button", { type: "button", class: "btn btn-primary", id: "amend-confirm", onclick: amend }, t("Start amending")),
-      h("button", { type: "button", class: "btn", id: "amend-cancel", onclick: () => toggle(false) }, t("Cancel"))));
+      h("button", { type: "button", class: "btn btn-primary", id: "amend-confirm", onclick: amend }, t("handoff.startAmending")),
+      h("button", { type: "button", class: "btn", id: "amend-cancel", onclick: () => toggle(false) }, t("common.cancel"))));
   const amendBtn = h("button", { type: "button", class: "btn", id: "amend", "aria-expanded": "false",
-    "aria-controls": "amend-panel", onclick: () => toggle(true) }, t("Amend"));
+    "aria-controls": "amend-panel", onclick: () => toggle(true) }, t("handoff.amend"));
   function toggle(open) {
     amendPanel.hidden = !open;
     amendBtn.setAttribute("aria-expanded", String(open));
@@ -33,16 +33,15 @@ export function showRead(screen) {
   const signer = shown.finalized_by || "";
   clear(root, head(screen, shown),
     sign ? signingNote(screen, sign) : null,
-    offline ? h("p", { class: "note" }, t("Offline: this is the copy kept on this tablet.")) : null,
+    offline ? h("p", { class: "note" }, t("handoff.offlineReading")) : null,
     warnings.length ? h("section", { class: "note note-warn", id: "finalize-warnings", "aria-labelledby": "warnings-title" },
-      h("h2", { id: "warnings-title" }, t("Suggestions for the patient summary")),
+      h("h2", { id: "warnings-title" }, t("handoff.suggestionsTitle")),
       h("ul", {}, warnings.map((w) => h("li", { data: { code: w.code } }, w.message || w.term || "")))) : null,
-    shown.status === "final" && !sign ? h("p", { class: "meta" },
-      `${t("Signed")}${signer ? ` ${t("by")} ${signer}` : ""}${shown.finalized_at ? `, ${when(shown.finalized_at)}` : ""}.`) : null,
-    h("div", { class: "button-row" }, shown.status === "final" && !sign ? amendBtn : null, links(shown.id, t)),
+    shown.status === "final" && !sign ? h("p", { class: "meta" }, signedText(signer, shown.finalized_at)) : null,
+    h("div", { class: "button-row" }, shown.status === "final" && !sign ? amendBtn : null, links(shown.id)),
     amendPanel,
-    renderReadOnly(def, shown.data || {}, { t }),
-    acknowledgements(shown.acknowledgements, t));
+    renderReadOnly(def, shown.data || {}),
+    acknowledgements(shown.acknowledgements));
   screen.listen({
     onSync: () => { // the signature went through (or failed): show the outcome
       if (sign && !screen.signing()) screen.reopen();
@@ -55,7 +54,7 @@ export function showRead(screen) {
     amendPanel.querySelector(".field-error")?.remove();
     if (!reason) {
       reasonBox.setAttribute("aria-invalid", "true");
-      reasonBox.after(h("p", { class: "field-error", id: "amend-error", data: { path: "reason" } }, t("Give a reason.")));
+      reasonBox.after(h("p", { class: "field-error", id: "amend-error", data: { path: "reason" } }, t("handoff.giveReason")));
       reasonBox.setAttribute("aria-describedby", "amend-help amend-error");
       reasonBox.focus();
       return;
@@ -65,26 +64,32 @@ export function showRead(screen) {
       ...(screen.draft || { localId: store.newLocalId() }), ...fromServer(from),
       syncStamp: (screen.draft?.syncStamp || 0) + 1, reason, warnings: null, unsent: false,
     });
-    ctx.toast(t("Amending: the reason is sent with your next save."));
+    ctx.toast(t("handoff.amendingToast"));
     screen.edit();
   }
 
   function signingNote(screen, item) {
     const failed = item.state === "error";
     return h("div", { class: `note${failed ? " note-error" : ""}`, role: "status", id: "signing" },
-      failed ? `${t("Could not sign")}: ${item.message || ""}` : t("Waiting to sign: it is sent when the network answers."),
+      failed ? t("handoff.couldNotSign", { message: item.message || "" }) : t("handoff.waitingToSign"),
       failed ? h("ul", {}, (item.errors || []).map((e) => h("li", {}, `${labelFor(def, e.path)}: ${e.message}`))) : null,
       failed && sync.discard ? h("button", {
         type: "button", class: "btn", id: "back-to-edit",
         onclick: async () => { await sync.discard(item.id); screen.edit(); },
-      }, t("Back to editing")) : null);
+      }, t("handoff.backToEditing")) : null);
   }
 }
 
-function acknowledgements(list, t) {
+function signedText(signer, at) {
+  const time = at ? when(at) : "";
+  if (signer) return time ? t("handoff.signedByAt", { name: signer, when: time }) : t("handoff.signedBy", { name: signer });
+  return time ? t("handoff.signedAt", { when: time }) : t("sync.signed");
+}
+
+function acknowledgements(list) {
   if (!list?.length) return null;
-  return h("section", { class: "acks" }, h("h2", {}, t("Acknowledged by")),
+  return h("section", { class: "acks" }, h("h2", {}, t("handoff.acknowledgedBy")),
     h("ul", {}, list.map((a) => h("li", {},
-      h("strong", {}, a.by), ` (${a.role || ""}), ${t("revision")} ${a.revision}, ${when(a.created_at)}`,
+      h("strong", {}, a.by), " ", t("handoff.acknowledgement", { role: a.role || "", revision: a.revision, when: when(a.created_at) }),
       a.synthesis ? h("p", { class: "synthesis" }, a.synthesis) : null))));
 }

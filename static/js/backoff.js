@@ -7,7 +7,10 @@ export const BACKOFF_MAX_MS = 60_000;
 const JITTER = 0.2; // ±20 %
 
 /** The delay after `failures` failures in a row (1 → about firstMs, doubling, never above maxMs · 1.2). */
-export function backoffDelay(failures, { firstMs = BACKOFF_FIRST_MS, maxMs = BACKOFF_MAX_MS, random = Math.random } = {}) {
+export function backoffDelay(
+  failures,
+  { firstMs = BACKOFF_FIRST_MS, maxMs = BACKOFF_MAX_MS, random = Math.random } = {},
+) {
   const base = Math.min(maxMs, firstMs * 2 ** Math.max(0, failures - 1));
   return Math.round(base * (1 - JITTER + random() * 2 * JITTER));
 }

@@ -5,8 +5,11 @@ import { language, t } from "./i18n/index.js";
 import { differences, merge, sameData } from "./merge.js";
 
 function humanPath(path) {
-  return path.split(".").map((part) => (/^\d+$/.test(part) ? `#${Number(part) + 1}` : part.replace(/_/g, " ")))
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join(" › ");
+  return path
+    .split(".")
+    .map((part) => (/^\d+$/.test(part) ? `#${Number(part) + 1}` : part.replace(/_/g, " ")))
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join(" › ");
 }
 
 function showValue(value) {
@@ -16,7 +19,9 @@ function showValue(value) {
   if (typeof value !== "object") return String(value);
   const text = Array.isArray(value)
     ? value.map(showValue).join("; ")
-    : Object.entries(value).map(([k, v]) => `${k.replace(/_/g, " ")}: ${showValue(v)}`).join("; ");
+    : Object.entries(value)
+        .map(([k, v]) => `${k.replace(/_/g, " ")}: ${showValue(v)}`)
+        .join("; ");
   return text.length > 400 ? `${text.slice(0, 400)}…` : text;
 }
 
@@ -42,39 +47,78 @@ function openDialog({ mine, server, title }) {
     const signed = server.status === "final";
     const when = server.updated_at ? new Date(server.updated_at).toLocaleString(language()) : "";
 
-    const fields = rows.map((row, index) => el("fieldset", { class: "conflict-field", "data-path": row.path },
-      el("legend", {}, el("span", { class: "conflict-label", text: humanPath(row.path) }),
-        el("code", { class: "conflict-path", text: row.path })),
-      el("label", { class: "conflict-choice" },
-        el("input", { type: "radio", name: `conflict-${index}`, value: "mine", checked: true }),
-        el("span", { class: "conflict-who", text: t("conflict.mine") }), el("span", { class: "conflict-value", text: showValue(row.mine) })),
-      el("label", { class: "conflict-choice" },
-        el("input", { type: "radio", name: `conflict-${index}`, value: "server" }),
-        el("span", { class: "conflict-who", text: t("conflict.server") }),
-        el("span", { class: "conflict-value", text: showValue(row.server) }))));
+    const fields = rows.map((row, index) =>
+      el(
+        "fieldset",
+        { class: "conflict-field", "data-path": row.path },
+        el(
+          "legend",
+          {},
+          el("span", { class: "conflict-label", text: humanPath(row.path) }),
+          el("code", { class: "conflict-path", text: row.path }),
+        ),
+        el(
+          "label",
+          { class: "conflict-choice" },
+          el("input", { type: "radio", name: `conflict-${index}`, value: "mine", checked: true }),
+          el("span", { class: "conflict-who", text: t("conflict.mine") }),
+          el("span", { class: "conflict-value", text: showValue(row.mine) }),
+        ),
+        el(
+          "label",
+          { class: "conflict-choice" },
+          el("input", { type: "radio", name: `conflict-${index}`, value: "server" }),
+          el("span", { class: "conflict-who", text: t("conflict.server") }),
+          el("span", { class: "conflict-value", text: showValue(row.server) }),
+        ),
+      ),
+    );
 
     const reasonInput = el("input", { id: "conflict-reason", type: "text", autocomplete: "off", maxlength: "500" });
     const reasonError = el("p", { class: "field-error", id: "conflict-reason-error", role: "alert" });
     const reasonBlock = signed
-      ? el("div", { class: "field" },
-        el("label", { for: "conflict-reason", text: t("conflict.reasonLabel") }),
-        reasonInput, reasonError)
+      ? el(
+          "div",
+          { class: "field" },
+          el("label", { for: "conflict-reason", text: t("conflict.reasonLabel") }),
+          reasonInput,
+          reasonError,
+        )
       : null;
 
-    const dialog = el("dialog", { id: "conflict", class: "dialog dialog-wide", "aria-labelledby": "conflict-title" },
+    const dialog = el(
+      "dialog",
+      { id: "conflict", class: "dialog dialog-wide", "aria-labelledby": "conflict-title" },
       el("h2", { id: "conflict-title", text: title || t("conflict.title") }),
-      el("p", { text: `${t(signed ? "conflict.serverHasSigned" : "conflict.serverHas", { revision: server.revision,
-        name: server.updated_by || "?", when: when || "?" })} ${t("conflict.explain")}` }),
-      el("div", { class: "button-row" },
+      el("p", {
+        text: `${t(signed ? "conflict.serverHasSigned" : "conflict.serverHas", {
+          revision: server.revision,
+          name: server.updated_by || "?",
+          when: when || "?",
+        })} ${t("conflict.explain")}`,
+      }),
+      el(
+        "div",
+        { class: "button-row" },
         el("button", { type: "button", class: "btn btn-primary", "data-choose": "mine", text: t("conflict.keepMine") }),
-        el("button", { type: "button", class: "btn", "data-choose": "server", text: t("conflict.takeServer") })),
+        el("button", { type: "button", class: "btn", "data-choose": "server", text: t("conflict.takeServer") }),
+      ),
       rows.length
-        ? el("div", { class: "conflict-fields" }, el("h3", { text: t("conflict.fieldsDiffer", { count: rows.length }) }), ...fields)
+        ? el(
+            "div",
+            { class: "conflict-fields" },
+            el("h3", { text: t("conflict.fieldsDiffer", { count: rows.length }) }),
+            ...fields,
+          )
         : el("p", { text: t("conflict.same") }),
       reasonBlock,
-      el("div", { class: "button-row" },
+      el(
+        "div",
+        { class: "button-row" },
         el("button", { type: "button", class: "btn btn-primary", id: "conflict-apply", text: t("conflict.apply") }),
-        el("button", { type: "button", class: "btn btn-quiet", id: "conflict-later", text: t("conflict.later") })));
+        el("button", { type: "button", class: "btn btn-quiet", id: "conflict-later", text: t("conflict.later") }),
+      ),
+    );
 
     const finish = (result) => {
       closeOpen = null;
@@ -101,7 +145,9 @@ function openDialog({ mine, server, title }) {
       if (button.dataset.choose === "mine") choose(structuredClone(mine ?? {}));
       else if (button.dataset.choose === "server") choose(structuredClone(server.data ?? {}));
       else if (button.id === "conflict-apply") {
-        const minePaths = fields.filter((f) => f.querySelector('input[value="mine"]').checked).map((f) => f.dataset.path);
+        const minePaths = fields
+          .filter((f) => f.querySelector('input[value="mine"]').checked)
+          .map((f) => f.dataset.path);
         choose(merge(server.data, mine, minePaths));
       } else if (button.id === "conflict-later") finish(null);
     });

@@ -68,9 +68,11 @@ function serial(slot, task) {
   const previous = chains.get(slot) || Promise.resolve();
   const next = previous.catch(() => {}).then(task);
   chains.set(slot, next);
-  next.finally(() => {
-    if (chains.get(slot) === next) chains.delete(slot);
-  }).catch(() => {});
+  next
+    .finally(() => {
+      if (chains.get(slot) === next) chains.delete(slot);
+    })
+    .catch(() => {});
   return next;
 }
 
@@ -141,8 +143,14 @@ const RESCUE_PREFIX = "handoff.rescue:";
 const toBytes = (buffer) => Array.from(new Uint8Array(buffer.buffer || buffer));
 
 export async function sealDraft(draft) {
-  const record = await encryptRecord({ data: draft.data, sealedAt: new Date().toISOString() }, `rescue/${draft.localId}`);
-  return { localId: draft.localId, text: JSON.stringify({ iv: toBytes(record.iv), ciphertext: toBytes(record.ciphertext) }) };
+  const record = await encryptRecord(
+    { data: draft.data, sealedAt: new Date().toISOString() },
+    `rescue/${draft.localId}`,
+  );
+  return {
+    localId: draft.localId,
+    text: JSON.stringify({ iv: toBytes(record.iv), ciphertext: toBytes(record.ciphertext) }),
+  };
 }
 
 /** Synchronous: keep a sealed copy through a reload or close. False if storage refused it. */

@@ -22,8 +22,9 @@ engine.on("authNeeded", () => hooks.authNeeded());
 engine.on("resolved", (itemId) => hooks.resolved(itemId));
 engine.on("conflict", ({ id }) => openConflict(id));
 
-export const { status, onChange, list, pendingPatients, patientIdFor, saveDraft, finalize, createPatient, discard,
-  retry, syncNow, resolveConflict, signedIn } = engine;
+export const { status, onChange, list, pendingPatients, patientIdFor } = engine;
+export const { saveDraft, finalize, createPatient, discard, retry, syncNow } = engine;
+export const { resolveConflict, signedIn } = engine;
 
 const showing = new Set(); // conflicts whose dialog is open or waiting its turn
 

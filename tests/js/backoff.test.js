@@ -22,7 +22,10 @@ test("jitter stays within 20 % either side, so tablets spread out", () => {
 
 test("the counter starts again from the first delay after a success", () => {
   const backoff = createBackoff({ random: middle, firstMs: 500, maxMs: 1_500 });
-  assert.deepEqual([backoff.failed(), backoff.failed(), backoff.failed(), backoff.failed()], [500, 1_000, 1_500, 1_500]);
+  assert.deepEqual(
+    [backoff.failed(), backoff.failed(), backoff.failed(), backoff.failed()],
+    [500, 1_000, 1_500, 1_500],
+  );
   assert.equal(backoff.failures, 4);
   backoff.reset();
   assert.equal(backoff.failures, 0);

@@ -14,7 +14,8 @@ export function createMemoryStore() {
   const outbox = new Map();
   let ids = 0;
   return {
-    drafts, outbox,
+    drafts,
+    outbox,
     newLocalId: () => `local-${(ids += 1)}`,
     async putDraft(draft) {
       const stored = drafts.get(draft.localId);
@@ -45,8 +46,13 @@ export function createMemoryStore() {
   };
 }
 
-const answer = (status, body = null, etag = null) => ({ ok: status >= 200 && status < 300, status, body: copy(body),
-  etag, location: null });
+const answer = (status, body = null, etag = null) => ({
+  ok: status >= 200 && status < 300,
+  status,
+  body: copy(body),
+  etag,
+  location: null,
+});
 
 /**
  * The API client's send() against a small fake of the server. `faults` is a queue the test fills,
@@ -80,8 +86,15 @@ export function createFakeApi({ username = "ana" } = {}) {
     }
     if (method === "POST" && path === "/handoffs") {
       if (!patients.has(body.patient_id)) return answer(422, { message: "No such patient.", errors: [] });
-      const handoff = { id: nextId++, patient_id: body.patient_id, checklist: body.checklist, data: copy(body.data),
-        revision: 1, status: "draft", updated_by: username };
+      const handoff = {
+        id: nextId++,
+        patient_id: body.patient_id,
+        checklist: body.checklist,
+        data: copy(body.data),
+        revision: 1,
+        status: "draft",
+        updated_by: username,
+      };
       handoffs.set(handoff.id, handoff);
       return { ...view(handoff), status: 201 };
     }
@@ -130,7 +143,13 @@ export function createFakeApi({ username = "ana" } = {}) {
   }
 
   return {
-    send, ApiError, OfflineError, requests, faults, handoffs, patients,
+    send,
+    ApiError,
+    OfflineError,
+    requests,
+    faults,
+    handoffs,
+    patients,
     /** Unreachable until set back to false: every request fails like `fetch` offline. */
     set offline(value) {
       faults.length = 0;
@@ -144,8 +163,15 @@ export function createFakeApi({ username = "ana" } = {}) {
       return patient;
     },
     addHandoff(patientId, data, by = username) {
-      const handoff = { id: nextId++, patient_id: patientId, checklist: { key: "discharge", version: 1 }, data: copy(data),
-        revision: 1, status: "draft", updated_by: by };
+      const handoff = {
+        id: nextId++,
+        patient_id: patientId,
+        checklist: { key: "discharge", version: 1 },
+        data: copy(data),
+        revision: 1,
+        status: "draft",
+        updated_by: by,
+      };
       handoffs.set(handoff.id, handoff);
       return { handoff: copy(handoff), etag: etagOf(handoff) };
     },
@@ -171,8 +197,8 @@ export function createFakeClock(start = Date.UTC(2026, 10, 23, 8)) {
     advance(ms) {
       const until = now + ms;
       for (;;) {
-        const [id, due] = [...timers.entries()].filter(([, timer]) => timer.at <= until)
-          .sort((a, b) => a[1].at - b[1].at)[0] || [];
+        const [id, due] =
+          [...timers.entries()].filter(([, timer]) => timer.at <= until).sort((a, b) => a[1].at - b[1].at)[0] || [];
         if (!due) break;
         timers.delete(id);
         now = due.at;

@@ -5,7 +5,10 @@ import { canonicalJson, differences, merge, sameData } from "../../static/js/mer
 
 const server = {
   encounter: { unit: "4 East", attending: "Dr. Raman" },
-  medications: [{ name: "Aspirin", dose: "81 mg" }, { name: "Lasix", dose: "40 mg" }],
+  medications: [
+    { name: "Aspirin", dose: "81 mg" },
+    { name: "Lasix", dose: "40 mg" },
+  ],
   what_matters: "Going home to her cat",
 };
 const mine = {

@@ -4,22 +4,49 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { catchUp, readCopy, reconcile } from "../../static/js/views/handoff/reconcile.js";
 
-const server = (revision, data, extra = {}) => ({ id: 7, patient_id: 3, checklist: { key: "discharge", version: 1 },
-  data, revision, status: "draft", etag: `"7-${revision}"`, updated_by: "cara", ...extra });
-const draftAt = (revision, data, extra = {}) => ({ localId: "d1", handoffId: 7, patientId: 3,
-  checklist: { key: "discharge", version: 1 }, data, revision, status: "draft", etag: `"7-${revision}"`, syncStamp: 4,
-  ...extra });
+const server = (revision, data, extra = {}) => ({
+  id: 7,
+  patient_id: 3,
+  checklist: { key: "discharge", version: 1 },
+  data,
+  revision,
+  status: "draft",
+  etag: `"7-${revision}"`,
+  updated_by: "cara",
+  ...extra,
+});
+const draftAt = (revision, data, extra = {}) => ({
+  localId: "d1",
+  handoffId: 7,
+  patientId: 3,
+  checklist: { key: "discharge", version: 1 },
+  data,
+  revision,
+  status: "draft",
+  etag: `"7-${revision}"`,
+  syncStamp: 4,
+  ...extra,
+});
 const newLocalId = () => "fresh";
 const unit = (name) => ({ encounter: { unit: name } });
 
 test("a draft in step with the server opens as it is, nothing stored", () => {
   const draft = draftAt(2, unit("4 East"));
-  assert.deepEqual(reconcile({ draft, server: server(2, unit("4 East")), pending: [], newLocalId }),
-    { draft, store: false, queue: false, mode: "edit" });
+  assert.deepEqual(reconcile({ draft, server: server(2, unit("4 East")), pending: [], newLocalId }), {
+    draft,
+    store: false,
+    queue: false,
+    mode: "edit",
+  });
 });
 
 test("the server moved on and nothing is unsent: the draft takes the server's copy, above the outbox's stamp", () => {
-  const opened = reconcile({ draft: draftAt(2, unit("old")), server: server(3, unit("Tablet A")), pending: [], newLocalId });
+  const opened = reconcile({
+    draft: draftAt(2, unit("old")),
+    server: server(3, unit("Tablet A")),
+    pending: [],
+    newLocalId,
+  });
   assert.equal(opened.store, true);
   assert.equal(opened.queue, false);
   assert.deepEqual(opened.draft.data, unit("Tablet A"));
@@ -41,8 +68,12 @@ test("typed but never queued (the app closed): the nurse's text is kept and queu
 
 test("while the outbox holds a save of the draft, the server's copy does not replace it", () => {
   const draft = draftAt(2, unit("mine"));
-  const opened = reconcile({ draft, server: server(3, unit("theirs")), pending: [{ kind: "save", state: "waiting" }],
-    newLocalId });
+  const opened = reconcile({
+    draft,
+    server: server(3, unit("theirs")),
+    pending: [{ kind: "save", state: "waiting" }],
+    newLocalId,
+  });
   assert.equal(opened.draft, draft);
   assert.equal(opened.store, false);
 });
@@ -60,13 +91,22 @@ test("no draft on this tablet: a server draft gets a new local one, a signed han
   assert.equal(opened.draft.syncStamp, 1);
   assert.equal(opened.store, true);
   assert.equal(opened.mode, "edit");
-  const signed = reconcile({ draft: null, server: server(2, unit("4 East"), { status: "final" }), pending: [], newLocalId });
+  const signed = reconcile({
+    draft: null,
+    server: server(2, unit("4 East"), { status: "final" }),
+    pending: [],
+    newLocalId,
+  });
   assert.deepEqual(signed, { draft: null, store: false, queue: false, mode: "read" });
 });
 
 test("a draft waiting to be signed opens read-only", () => {
-  const opened = reconcile({ draft: draftAt(2, unit("x")), server: null, pending: [{ kind: "finalize", state: "waiting" }],
-    newLocalId });
+  const opened = reconcile({
+    draft: draftAt(2, unit("x")),
+    server: null,
+    pending: [{ kind: "finalize", state: "waiting" }],
+    newLocalId,
+  });
   assert.equal(opened.mode, "read");
 });
 
@@ -101,20 +141,34 @@ test("data replaced by a settled conflict redraws the form, unless the nurse typ
 });
 
 test("signed on the server meanwhile: the form gives way to the read-only view", () => {
-  const next = catchUp({ shown: draftAt(2, unit("x")), stored: draftAt(2, unit("x"), { status: "final", syncStamp: 6 }),
-    written: unit("x"), data: unit("x") });
+  const next = catchUp({
+    shown: draftAt(2, unit("x")),
+    stored: draftAt(2, unit("x"), { status: "final", syncStamp: 6 }),
+    written: unit("x"),
+    data: unit("x"),
+  });
   assert.equal(next.redraw, "read");
 });
 
 test("text rescued as the tab went away wins over the stored draft and is queued", () => {
   const draft = draftAt(2, unit("stored"));
-  const opened = reconcile({ draft, server: server(2, unit("stored")), pending: [], newLocalId,
-    rescued: { data: unit("typed last") } });
+  const opened = reconcile({
+    draft,
+    server: server(2, unit("stored")),
+    pending: [],
+    newLocalId,
+    rescued: { data: unit("typed last") },
+  });
   assert.deepEqual(opened.draft.data, unit("typed last"));
   assert.equal(opened.store, true);
   assert.equal(opened.queue, true);
   assert.equal(opened.mode, "edit");
-  const same = reconcile({ draft, server: server(2, unit("stored")), pending: [], newLocalId,
-    rescued: { data: unit("stored") } });
+  const same = reconcile({
+    draft,
+    server: server(2, unit("stored")),
+    pending: [],
+    newLocalId,
+    rescued: { data: unit("stored") },
+  });
   assert.equal(same.store, false, "already written: nothing to do");
 });

@@ -24,8 +24,17 @@ async function setup({ username = "ana" } = {}) {
 async function draftOnServer({ store, api }, data = { encounter: { unit: "4 East" } }) {
   const patient = api.addPatient();
   const { handoff, etag } = api.addHandoff(patient.id, data);
-  const draft = await store.putDraft({ localId: store.newLocalId(), handoffId: handoff.id, patientId: patient.id,
-    checklist: handoff.checklist, data, etag, revision: 1, status: "draft", syncStamp: 1 });
+  const draft = await store.putDraft({
+    localId: store.newLocalId(),
+    handoffId: handoff.id,
+    patientId: patient.id,
+    checklist: handoff.checklist,
+    data,
+    etag,
+    revision: 1,
+    status: "draft",
+    syncStamp: 1,
+  });
   return { localId: draft.localId, handoffId: handoff.id, patientId: patient.id };
 }
 
@@ -45,8 +54,16 @@ const unit = (unitName) => ({ encounter: { unit: unitName } });
 test("a new handoff goes out once with an Idempotency-Key and leaves the outbox after the 2xx", async () => {
   const env = await setup();
   const patient = env.api.addPatient();
-  const draft = await env.store.putDraft({ localId: "d1", handoffId: null, patientId: patient.id,
-    checklist: { key: "discharge", version: 1 }, data: unit("5 North"), etag: null, revision: null, status: "draft" });
+  const draft = await env.store.putDraft({
+    localId: "d1",
+    handoffId: null,
+    patientId: patient.id,
+    checklist: { key: "discharge", version: 1 },
+    data: unit("5 North"),
+    etag: null,
+    revision: null,
+    status: "draft",
+  });
   await env.engine.saveDraft(draft.localId);
   assert.equal((await settled(env)).state, "saved");
   const [post] = env.api.writes();
@@ -162,8 +179,16 @@ test("taking the server's version in a conflict sends nothing", async () => {
 test("409 on a create after a lost answer: the earlier body is replayed, the newer data follows as a PUT", async () => {
   const env = await setup();
   const patient = env.api.addPatient();
-  await env.store.putDraft({ localId: "d1", handoffId: null, patientId: patient.id,
-    checklist: { key: "discharge", version: 1 }, data: unit("5 North"), etag: null, revision: null, status: "draft" });
+  await env.store.putDraft({
+    localId: "d1",
+    handoffId: null,
+    patientId: patient.id,
+    checklist: { key: "discharge", version: 1 },
+    data: unit("5 North"),
+    etag: null,
+    revision: null,
+    status: "draft",
+  });
   env.api.faults.push("lost");
   await env.engine.saveDraft("d1");
   await settled(env);
@@ -173,16 +198,20 @@ test("409 on a create after a lost answer: the earlier body is replayed, the new
   const [handoff] = env.api.handoffs.values();
   assert.equal(handoff.revision, 2);
   assert.deepEqual(handoff.data, unit("6 West"));
-  assert.deepEqual(env.api.writes().map((r) => `${r.method} ${r.answered}`),
-    ["POST lost", "POST 409", "POST 201", "PUT 200"]);
+  assert.deepEqual(
+    env.api.writes().map((r) => `${r.method} ${r.answered}`),
+    ["POST lost", "POST 409", "POST 201", "PUT 200"],
+  );
   assert.equal((await env.store.getDraft("d1")).handoffId, handoff.id);
 });
 
 test("a new patient whose MRN exists is refused to the waiting nurse, and nothing stays queued", async () => {
   const env = await setup();
   env.api.addPatient({ mrn: "MRN-7" });
-  await assert.rejects(env.engine.createPatient({ mrn: "MRN-7", given_name: "Ida", family_name: "Ruiz" }),
-    (error) => error.name === "ApiError" && error.status === 409);
+  await assert.rejects(
+    env.engine.createPatient({ mrn: "MRN-7", given_name: "Ida", family_name: "Ruiz" }),
+    (error) => error.name === "ApiError" && error.status === 409,
+  );
   assert.deepEqual(env.engine.list(), []);
 });
 
@@ -205,8 +234,17 @@ test("a patient and handoff started offline go once each, the handoff after its 
   const env = await setup();
   env.api.offline = true;
   const provisional = await env.engine.createPatient({ mrn: "MRN-9", given_name: "Ida", family_name: "Ruiz" });
-  await env.store.putDraft({ localId: "d1", handoffId: null, patientId: null, patientLocalId: provisional.localId,
-    checklist: { key: "discharge", version: 1 }, data: unit("Offline ward"), etag: null, revision: null, status: "draft" });
+  await env.store.putDraft({
+    localId: "d1",
+    handoffId: null,
+    patientId: null,
+    patientLocalId: provisional.localId,
+    checklist: { key: "discharge", version: 1 },
+    data: unit("Offline ward"),
+    etag: null,
+    revision: null,
+    status: "draft",
+  });
   await env.engine.saveDraft("d1");
   await settled(env);
   env.api.offline = false;
@@ -271,7 +309,10 @@ test("typing while the request is out sends the newer data right after", async (
   env.api.faults.push(() => edit(env, localId, unit("typed meanwhile")));
   await edit(env, localId, unit("sent first"));
   assert.equal((await settled(env)).state, "saved");
-  assert.deepEqual(env.api.writes().map((r) => r.body.data), [unit("sent first"), unit("typed meanwhile")]);
+  assert.deepEqual(
+    env.api.writes().map((r) => r.body.data),
+    [unit("sent first"), unit("typed meanwhile")],
+  );
   assert.equal(env.api.handoffs.get(handoffId).revision, 3);
 });
 
@@ -284,11 +325,14 @@ test("signing waits for the pending save; a lost answer is replayed, the nurse t
   await settled(env);
   env.clock.advance(1_000);
   assert.equal((await settled(env)).state, "saved");
-  assert.deepEqual(env.api.writes().map((r) => `${r.method} ${r.path} ${r.answered}`), [
-    `PUT /handoffs/${handoffId} 200`,
-    `POST /handoffs/${handoffId}/finalize lost`,
-    `POST /handoffs/${handoffId}/finalize 200`,
-  ]);
+  assert.deepEqual(
+    env.api.writes().map((r) => `${r.method} ${r.path} ${r.answered}`),
+    [
+      `PUT /handoffs/${handoffId} 200`,
+      `POST /handoffs/${handoffId}/finalize lost`,
+      `POST /handoffs/${handoffId}/finalize 200`,
+    ],
+  );
   assert.equal(env.api.handoffs.get(handoffId).status, "final");
   assert.equal((await env.store.getDraft(localId)).status, "final");
   assert.deepEqual(env.events.toast, ["Signed."]);

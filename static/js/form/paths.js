@@ -1,9 +1,9 @@
 // Dotted data paths ("medications.2.dose"): read, write, and name them with the definition's labels.
-const parts = (path) => (path === '' || path == null ? [] : String(path).split('.'));
+const parts = (path) => (path === "" || path == null ? [] : String(path).split("."));
 
 export function getIn(obj, path) {
   for (const k of parts(path)) {
-    if (obj == null || typeof obj !== 'object') return undefined;
+    if (obj == null || typeof obj !== "object") return undefined;
     obj = obj[k];
   }
   return obj;
@@ -14,7 +14,7 @@ export function setIn(obj, path, value) {
   const ks = parts(path);
   const last = ks.pop();
   for (const [i, k] of ks.entries()) {
-    if (obj[k] == null || typeof obj[k] !== 'object') {
+    if (obj[k] == null || typeof obj[k] !== "object") {
       if (value === undefined) return;
       obj[k] = /^\d+$/.test(ks[i + 1] ?? last) ? [] : {};
     }
@@ -28,10 +28,10 @@ export const fieldsOf = (def) => def.sections.flatMap((s) => s.fields);
 
 /** The FIELD spec at a data path (a list index gives the list's item), or null. */
 export function specAt(def, path) {
-  let spec = { type: 'group', fields: fieldsOf(def) };
+  let spec = { type: "group", fields: fieldsOf(def) };
   for (const k of parts(path)) {
-    if (spec.type === 'list' && /^\d+$/.test(k)) spec = spec.item;
-    else if (spec.type === 'group') spec = spec.fields.find((f) => f.key === k);
+    if (spec.type === "list" && /^\d+$/.test(k)) spec = spec.item;
+    else if (spec.type === "group") spec = spec.fields.find((f) => f.key === k);
     else return null;
     if (!spec) return null;
   }
@@ -41,17 +41,17 @@ export function specAt(def, path) {
 /** Labels along a path: ["Medicines", "Medicine 3", "Dose"]; unknown keys keep their key. */
 export function labelsFor(def, path) {
   const out = [];
-  let spec = { type: 'group', fields: fieldsOf(def) };
+  let spec = { type: "group", fields: fieldsOf(def) };
   for (const k of parts(path)) {
-    if (spec?.type === 'list' && /^\d+$/.test(k)) {
+    if (spec?.type === "list" && /^\d+$/.test(k)) {
       spec = spec.item;
       out.push(`${spec.label} ${+k + 1}`);
     } else {
-      spec = spec?.type === 'group' ? spec.fields.find((f) => f.key === k) : null;
+      spec = spec?.type === "group" ? spec.fields.find((f) => f.key === k) : null;
       out.push(spec ? spec.label : k);
     }
   }
   return out;
 }
 
-export const labelFor = (def, path) => labelsFor(def, path).join(' › ');
+export const labelFor = (def, path) => labelsFor(def, path).join(" › ");

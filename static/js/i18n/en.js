@@ -277,7 +277,8 @@ export default {
   "conflict.reasonLabel": "Reason for changing the signed handoff (needed if you keep any of yours)",
   "conflict.serverHas": "The server has revision {revision}, saved by {name} ({when}).",
   "conflict.serverHasSigned": "The server has revision {revision}, saved by {name} ({when}) and signed.",
-  "conflict.explain": "Your changes are kept on this tablet until you choose. Keep everything of yours, take everything from the server, or choose field by field.",
+  "conflict.explain":
+    "Your changes are kept on this tablet until you choose. Keep everything of yours, take everything from the server, or choose field by field.",
   "conflict.keepMine": "Keep mine (all fields)",
   "conflict.takeServer": "Take the server's (all fields)",
   "conflict.fieldsDiffer": {
@@ -315,7 +316,7 @@ export default {
     one: "{count} still missing",
     other: "{count} still missing",
   },
-  "handoff.finalizeNeedsAll": "Everything in \"Still missing to sign\" must be filled in first.",
+  "handoff.finalizeNeedsAll": 'Everything in "Still missing to sign" must be filled in first.',
   "handoff.finalizeHelp": "Signs this revision with your name.",
   "handoff.stateConflict": "Changed on another device: choose which version to keep.",
   "handoff.stateRefused": "The server refused this: {message}",

@@ -280,7 +280,8 @@ export default {
   "conflict.reasonLabel": "Motivo del cambio en la entrega firmada (necesario si conserva algo suyo)",
   "conflict.serverHas": "El servidor tiene la revisión {revision}, guardada por {name} ({when}).",
   "conflict.serverHasSigned": "El servidor tiene la revisión {revision}, guardada por {name} ({when}) y firmada.",
-  "conflict.explain": "Sus cambios se conservan en esta tableta hasta que elija. Conserve todo lo suyo, tome todo lo del servidor o elija campo por campo.",
+  "conflict.explain":
+    "Sus cambios se conservan en esta tableta hasta que elija. Conserve todo lo suyo, tome todo lo del servidor o elija campo por campo.",
   "conflict.keepMine": "Conservar la mía (todos los campos)",
   "conflict.takeServer": "Tomar la del servidor (todos los campos)",
   "conflict.fieldsDiffer": {
@@ -359,7 +360,8 @@ export default {
   "outbox.allSent": "Todo está en el servidor.",
   "outbox.waitingOffline": {
     one: "{count} pendiente. No se puede contactar con el servidor; se guarda aquí de forma segura y se envía cuando se pueda.",
-    other: "{count} pendientes. No se puede contactar con el servidor; se guardan aquí de forma segura y se envían cuando se pueda.",
+    other:
+      "{count} pendientes. No se puede contactar con el servidor; se guardan aquí de forma segura y se envían cuando se pueda.",
   },
   "outbox.waiting": {
     one: "{count} todavía no está en el servidor.",

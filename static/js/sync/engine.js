@@ -45,15 +45,29 @@ const isOffline = (error) => error?.name === "OfflineError";
  * clock: {now, setTimeout, clearTimeout}; crypto: {randomUUID, sha256Hex}; random: backoff jitter
  * browserOffline(): true when the browser will not even try to send (a request cannot be in doubt)
  */
-export function createSyncEngine({ store, api, clock = systemClock, crypto = webCrypto, random = Math.random,
-  browserOffline = () => false, log = console } = {}) {
+export function createSyncEngine({
+  store,
+  api,
+  clock = systemClock,
+  crypto = webCrypto,
+  random = Math.random,
+  browserOffline = () => false,
+  log = console,
+} = {}) {
   const outbox = createOutbox({ store, randomUUID: () => crypto.randomUUID(), now: () => clock.now() });
   const backoff = createBackoff({ random });
   const listeners = Object.fromEntries(EVENTS.map((name) => [name, new Set()]));
   const waiters = new Map(); // patient item id → {resolve, reject}, for createPatient()
   const state = {
-    started: false, running: null, again: false, intents: 0, needsSignIn: false, me: null,
-    retryTimer: null, heartbeat: null, nextRetryAt: null,
+    started: false,
+    running: null,
+    again: false,
+    intents: 0,
+    needsSignIn: false,
+    me: null,
+    retryTimer: null,
+    heartbeat: null,
+    nextRetryAt: null,
   };
 
   function on(name, callback) {
@@ -75,14 +89,23 @@ export function createSyncEngine({ store, api, clock = systemClock, crypto = web
 
   function status() {
     const all = outbox.ordered();
-    const conflicts = all.filter((i) => i.state === "conflict")
+    const conflicts = all
+      .filter((i) => i.state === "conflict")
       .map((i) => ({ id: i.id, kind: i.kind, localId: i.localId, handoffId: i.server ? i.server.id : null }));
-    const errors = all.filter((i) => i.state === "error")
+    const errors = all
+      .filter((i) => i.state === "error")
       .map((i) => ({ id: i.id, kind: i.kind, localId: i.localId, message: i.message, errors: i.errors }));
     const pending = all.length + state.intents;
     const summary = conflicts.length ? "conflict" : errors.length ? "error" : pending ? "waiting" : "saved";
-    return { state: summary, pending, conflicts, errors, offline: backoff.failures > 0, needsSignIn: state.needsSignIn,
-      nextRetryAt: state.nextRetryAt };
+    return {
+      state: summary,
+      pending,
+      conflicts,
+      errors,
+      offline: backoff.failures > 0,
+      needsSignIn: state.needsSignIn,
+      nextRetryAt: state.nextRetryAt,
+    };
   }
 
   // Every unsent item, oldest first, for the outbox screen.
@@ -100,7 +123,10 @@ export function createSyncEngine({ store, api, clock = systemClock, crypto = web
   }
 
   const io = {
-    store, api, outbox, dataHash,
+    store,
+    api,
+    outbox,
+    dataHash,
     hash: (text) => crypto.sha256Hex(text),
     randomUUID: () => crypto.randomUUID(),
     me: () => state.me,
@@ -119,8 +145,12 @@ export function createSyncEngine({ store, api, clock = systemClock, crypto = web
     },
     async markError(item, response) {
       const body = response.body || {};
-      Object.assign(item, { state: "error", message: body.message || t("sync.serverAnswered", { status: response.status }),
-        errors: Array.isArray(body.errors) ? body.errors : [], status: response.status });
+      Object.assign(item, {
+        state: "error",
+        message: body.message || t("sync.serverAnswered", { status: response.status }),
+        errors: Array.isArray(body.errors) ? body.errors : [],
+        status: response.status,
+      });
       await outbox.exclusive(() => outbox.write(item));
     },
     // What the server said about a handoff, written into the draft. `syncStamp` makes these fields
@@ -129,10 +159,17 @@ export function createSyncEngine({ store, api, clock = systemClock, crypto = web
     async applyServer(localId, handoff, etag, extra = {}) {
       const syncedHash = await dataHash(handoff.data);
       return store.updateDraft(localId, (draft) => ({
-        ...draft, ...extra,
-        handoffId: handoff.id, patientId: handoff.patient_id, checklist: handoff.checklist,
-        etag: etag || draft.etag, revision: handoff.revision, status: handoff.status,
-        syncedHash, syncedEtag: etag || draft.etag, syncStamp: (draft.syncStamp || 0) + 1,
+        ...draft,
+        ...extra,
+        handoffId: handoff.id,
+        patientId: handoff.patient_id,
+        checklist: handoff.checklist,
+        etag: etag || draft.etag,
+        revision: handoff.revision,
+        status: handoff.status,
+        syncedHash,
+        syncedEtag: etag || draft.etag,
+        syncStamp: (draft.syncStamp || 0) + 1,
       }));
     },
     conflicted(item) {
@@ -189,7 +226,11 @@ export function createSyncEngine({ store, api, clock = systemClock, crypto = web
   // {id: null, localId, pending: true, ...body}. A 409 (MRN exists) or 422 answered while the
   // nurse waits rejects with ApiError and queues nothing.
   async function createPatient(body) {
-    const item = outbox.newItem("patient", { localId: `patient-${crypto.randomUUID()}`, body, key: crypto.randomUUID() });
+    const item = outbox.newItem("patient", {
+      localId: `patient-${crypto.randomUUID()}`,
+      body,
+      key: crypto.randomUUID(),
+    });
     await outbox.exclusive(() => outbox.write(item));
     emit();
     const outcome = new Promise((resolve, reject) => waiters.set(item.id, { resolve, reject }));
@@ -276,8 +317,12 @@ export function createSyncEngine({ store, api, clock = systemClock, crypto = web
   // The next item that may go now: oldest first; a draft's finalize waits for its save; conflicts
   // and errors wait for the nurse; `skip` holds items that wait for another (a save for its patient).
   function pick(skip) {
-    return outbox.ordered().find((item) => item.state === "waiting" && !skip.has(item.id)
-      && !(item.kind === "finalize" && outbox.saveOf(item.localId)));
+    return outbox
+      .ordered()
+      .find(
+        (item) =>
+          item.state === "waiting" && !skip.has(item.id) && !(item.kind === "finalize" && outbox.saveOf(item.localId)),
+      );
   }
 
   async function pass() {
@@ -315,7 +360,13 @@ export function createSyncEngine({ store, api, clock = systemClock, crypto = web
     if (!item || item.state !== "conflict") return null;
     const draft = await store.getDraft(item.localId);
     if (!draft) return null;
-    return { id: item.id, kind: item.kind, localId: item.localId, mine: draft.data, server: structuredClone(item.server) };
+    return {
+      id: item.id,
+      kind: item.kind,
+      localId: item.localId,
+      mine: draft.data,
+      server: structuredClone(item.server),
+    };
   }
 
   // The nurse chose: the chosen data becomes the draft, on top of the server's ETag, and is queued;
@@ -329,9 +380,16 @@ export function createSyncEngine({ store, api, clock = systemClock, crypto = web
       const keepsServer = sameData(data, server.data);
       const syncedHash = await dataHash(server.data);
       await store.updateDraft(item.localId, (draft) => ({
-        ...draft, data, handoffId: server.id, etag: server.etag, revision: server.revision, status: server.status,
-        syncedHash, syncedEtag: server.etag,
-        reason: keepsServer ? null : reason || draft.reason || null, syncStamp: (draft.syncStamp || 0) + 1,
+        ...draft,
+        data,
+        handoffId: server.id,
+        etag: server.etag,
+        revision: server.revision,
+        status: server.status,
+        syncedHash,
+        syncedEtag: server.etag,
+        reason: keepsServer ? null : reason || draft.reason || null,
+        syncStamp: (draft.syncStamp || 0) + 1,
       }));
       Object.assign(item, { state: "waiting", server: null, message: null, errors: [], doubts: [], attempt: null });
       if (item.kind === "save") {
@@ -339,7 +397,8 @@ export function createSyncEngine({ store, api, clock = systemClock, crypto = web
         else await outbox.write(item);
       } else {
         await outbox.write(item);
-        if (!keepsServer && !outbox.saveOf(item.localId)) await outbox.write(outbox.newItem("save", { localId: item.localId }));
+        if (!keepsServer && !outbox.saveOf(item.localId))
+          await outbox.write(outbox.newItem("save", { localId: item.localId }));
       }
       resolved = true;
     });
@@ -388,13 +447,27 @@ export function createSyncEngine({ store, api, clock = systemClock, crypto = web
   }
 
   return {
-    on, onChange: (callback) => on("change", callback), status, list,
-    pendingPatients: () => list().filter((i) => i.kind === "patient")
-      .map((i) => ({ localId: i.localId, ...i.body, state: i.state })),
+    on,
+    onChange: (callback) => on("change", callback),
+    status,
+    list,
+    pendingPatients: () =>
+      list()
+        .filter((i) => i.kind === "patient")
+        .map((i) => ({ localId: i.localId, ...i.body, state: i.state })),
     patientIdFor: (patientLocalId) => patientIdFor(store, patientLocalId),
-    saveDraft, finalize, createPatient, discard, retry, syncNow,
-    conflictOf, resolveConflict,
-    start, signedIn, stop, whenIdle,
+    saveDraft,
+    finalize,
+    createPatient,
+    discard,
+    retry,
+    syncNow,
+    conflictOf,
+    resolveConflict,
+    start,
+    signedIn,
+    stop,
+    whenIdle,
     get hasItems() {
       return outbox.size > 0;
     },

@@ -34,8 +34,20 @@ export function createOutbox({ store, randomUUID, now }) {
     },
     newItem(kind, fields) {
       const seq = Math.max(0, ...[...items.values()].map((i) => i.seq || 0)) + 1;
-      return { id: randomUUID(), seq, kind, state: "waiting", createdAt: new Date(now()).toISOString(),
-        attempts: 0, errors: [], message: null, attempt: null, doubts: [], rev: 1, ...fields };
+      return {
+        id: randomUUID(),
+        seq,
+        kind,
+        state: "waiting",
+        createdAt: new Date(now()).toISOString(),
+        attempts: 0,
+        errors: [],
+        message: null,
+        attempt: null,
+        doubts: [],
+        rev: 1,
+        ...fields,
+      };
     },
     get: (id) => items.get(id),
     get size() {

@@ -63,8 +63,13 @@ function keyFor(io, item, fingerprint) {
 
 async function sendPatient(io, item) {
   const fingerprint = await io.hash(`POST /patients ${canonicalJson(item.body)}`);
-  const response = await sendNoted(io, item, { fingerprint, method: "POST", path: "/patients", body: item.body,
-    key: item.key });
+  const response = await sendNoted(io, item, {
+    fingerprint,
+    method: "POST",
+    path: "/patients",
+    body: item.body,
+    key: item.key,
+  });
   const giveBack = async () => {
     // The nurse is still on the form: the answer goes back to it, nothing stays queued.
     if (!io.hasWaiter(item.id)) return undefined;
@@ -127,13 +132,23 @@ async function sendSave(io, item) {
   if (creating) item.createKey = item.createKey || io.randomUUID();
   const key = creating ? item.createKey : keyFor(io, item, fingerprint);
   const revAtStart = item.rev;
-  const response = await sendNoted(io, item, { fingerprint, method, path, body, key,
-    ifMatch: creating ? undefined : draft.etag });
+  const response = await sendNoted(io, item, {
+    fingerprint,
+    method,
+    path,
+    body,
+    key,
+    ifMatch: creating ? undefined : draft.etag,
+  });
 
   return settle(io, item, response, {
     ok: async () => {
-      await io.applyServer(item.localId, response.body, response.etag,
-        draft.reason ? { reason: null, lastReason: draft.reason } : {});
+      await io.applyServer(
+        item.localId,
+        response.body,
+        response.etag,
+        draft.reason ? { reason: null, lastReason: draft.reason } : {},
+      );
       forgetDoubts(item);
       return finishSave(io, item, body.data);
     },
@@ -181,8 +196,9 @@ async function conflictOrOwnWrite(io, item, draft) {
   return settle(io, item, response, {
     ok: async () => {
       const handoff = response.body;
-      const ours = sameData(handoff.data, draft.data) || (handoff.updated_by === io.me()
-        && item.doubts.some((d) => d.body && sameData(d.body.data, handoff.data)));
+      const ours =
+        sameData(handoff.data, draft.data) ||
+        (handoff.updated_by === io.me() && item.doubts.some((d) => d.body && sameData(d.body.data, handoff.data)));
       if (ours) {
         await io.applyServer(item.localId, handoff, response.etag);
         forgetDoubts(item);
@@ -190,8 +206,11 @@ async function conflictOrOwnWrite(io, item, draft) {
         await io.outbox.exclusive(() => io.outbox.write(item));
         return "next";
       }
-      Object.assign(item, { state: "conflict", server: { ...handoff, etag: response.etag },
-        message: t("sync.changedElsewhere") });
+      Object.assign(item, {
+        state: "conflict",
+        server: { ...handoff, etag: response.etag },
+        message: t("sync.changedElsewhere"),
+      });
       await io.outbox.exclusive(() => io.outbox.write(item));
       io.conflicted(item);
       return "next";
@@ -215,8 +234,13 @@ async function sendFinalize(io, item) {
   const path = `/handoffs/${draft.handoffId}/finalize`;
   // Signing is tied to the ETag it signs: the same key for the same state only.
   const fingerprint = `POST ${path} ${draft.etag}`;
-  const response = await sendNoted(io, item, { fingerprint, method: "POST", path, key: keyFor(io, item, fingerprint),
-    ifMatch: draft.etag });
+  const response = await sendNoted(io, item, {
+    fingerprint,
+    method: "POST",
+    path,
+    key: keyFor(io, item, fingerprint),
+    ifMatch: draft.etag,
+  });
 
   return settle(io, item, response, {
     ok: async () => {

@@ -17,9 +17,12 @@ export async function render(container, ctx, params) {
 
   let draft = params.localId ? await store.getDraft(params.localId) : await store.findDraftByHandoff(params.id);
   if (params.localId && !draft) {
-    clear(root, heading(t("handoff.draftTitle")),
+    clear(
+      root,
+      heading(t("handoff.draftTitle")),
       h("p", { class: "note note-error", role: "alert" }, t("handoff.draftNotHere")),
-      h("a", { class: "btn", href: "#/patients" }, t("handoff.backToPatients")));
+      h("a", { class: "btn", href: "#/patients" }, t("handoff.backToPatients")),
+    );
     return;
   }
   const { server, offline, failure } = await serverCopy(ctx, params.id ? Number(params.id) : draft?.handoffId, draft);
@@ -27,8 +30,13 @@ export async function render(container, ctx, params) {
 
   const pending = (localId) => (localId && sync.list ? sync.list().filter((i) => i.localId === localId) : []);
   const rescued = draft ? await takeRescued(draft.localId) : null;
-  const opened = reconcile({ draft, server, pending: pending(draft?.localId), newLocalId: () => store.newLocalId(),
-    rescued });
+  const opened = reconcile({
+    draft,
+    server,
+    pending: pending(draft?.localId),
+    newLocalId: () => store.newLocalId(),
+    rescued,
+  });
   draft = opened.draft;
   if (opened.store) draft = await store.putDraft(draft);
   if (opened.queue) sync.saveDraft(draft.localId);
@@ -41,8 +49,13 @@ export async function render(container, ctx, params) {
     patient = sync.pendingPatients().find((p) => p.localId === draft.patientLocalId);
   }
   if (draft && !draft.label && patient) {
-    draft = await store.putDraft({ ...draft,
-      label: t("handoff.titleWithPatient", { checklist: checklistName(draft.checklist), patient: patientName(patient) }) });
+    draft = await store.putDraft({
+      ...draft,
+      label: t("handoff.titleWithPatient", {
+        checklist: checklistName(draft.checklist),
+        patient: patientName(patient),
+      }),
+    });
   }
 
   const screen = createScreen({ container, ctx, params, root, def, patient, server, offline, draft, pending });
@@ -76,7 +89,9 @@ function createScreen({ container, ctx, params, root, def, patient, server, offl
   let onHide = () => {};
   let gone = false;
   const alive = () => root.isConnected;
-  const heard = () => { if (alive() && !gone) onSync(); };
+  const heard = () => {
+    if (alive() && !gone) onSync();
+  };
   const offSync = ctx.sync.onChange(heard);
   const bye = () => {
     if (gone) return;
@@ -89,13 +104,30 @@ function createScreen({ container, ctx, params, root, def, patient, server, offl
   else addEventListener("hashchange", bye);
   // The tab is being closed, reloaded or put away: the page may get no other chance to write.
   // pagehide: the page is unloading (or going into the back-forward cache) and may run nothing more.
-  addEventListener("pagehide", () => { if (!gone) onHide({ unloading: true }); }, { signal: ctx.signal });
-  document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "hidden" && !gone) onHide({ unloading: false });
-  }, { signal: ctx.signal });
+  addEventListener(
+    "pagehide",
+    () => {
+      if (!gone) onHide({ unloading: true });
+    },
+    { signal: ctx.signal },
+  );
+  document.addEventListener(
+    "visibilitychange",
+    () => {
+      if (document.visibilityState === "hidden" && !gone) onHide({ unloading: false });
+    },
+    { signal: ctx.signal },
+  );
 
   const screen = {
-    ctx, root, def, patient, server, offline, draft, alive,
+    ctx,
+    root,
+    def,
+    patient,
+    server,
+    offline,
+    draft,
+    alive,
     pending: () => pending(screen.draft?.localId),
     signing: () => screen.pending().find((i) => i.kind === "finalize"),
     // A view calls this once it is built. It then catches up at once: the outbox may have

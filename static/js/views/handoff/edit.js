@@ -27,14 +27,29 @@ export function showEdit(screen) {
   const refusedBox = h("div", { class: "server-errors" });
   const missingCount = h("p", { class: "missing-count" });
   const missingList = h("ul", { id: "missing-list" });
-  const saveBtn = h("button", { type: "button", class: "btn", id: "save", onclick: () => send(true) }, t("handoff.save"));
-  const finalizeBtn = h("button", { type: "button", class: "btn btn-primary", id: "finalize", onclick: finalize,
-    "aria-describedby": "finalize-help" }, t("handoff.signAndFinalize"));
+  const saveBtn = h(
+    "button",
+    { type: "button", class: "btn", id: "save", onclick: () => send(true) },
+    t("handoff.save"),
+  );
+  const finalizeBtn = h(
+    "button",
+    {
+      type: "button",
+      class: "btn btn-primary",
+      id: "finalize",
+      onclick: finalize,
+      "aria-describedby": "finalize-help",
+    },
+    t("handoff.signAndFinalize"),
+  );
   const finalizeHelp = h("span", { class: "visually-hidden", id: "finalize-help" });
   const form = createForm(def, data, { onChange });
 
   const jump = h("button", {
-    type: "button", class: "link-button", id: "missing-jump",
+    type: "button",
+    class: "link-button",
+    id: "missing-jump",
     onclick: () => {
       const title = root.querySelector("#missing-title");
       title.scrollIntoView({ block: "start" });
@@ -42,32 +57,58 @@ export function showEdit(screen) {
     },
   });
   const draft = screen.draft;
-  clear(root, head(screen, draft),
-    draft.reason ? h("p", { class: "note", id: "amend-note" }, t("handoff.amendingNote", { reason: draft.reason })) : null,
+  clear(
+    root,
+    head(screen, draft),
+    draft.reason
+      ? h("p", { class: "note", id: "amend-note" }, t("handoff.amendingNote", { reason: draft.reason }))
+      : null,
     offline ? h("p", { class: "note" }, t("handoff.offlineEditing")) : null,
     h("div", { id: "links-slot" }, links(draft.handoffId)),
-    h("div", { class: "handoff-layout" },
+    h(
+      "div",
+      { class: "handoff-layout" },
       h("div", { class: "form-col" }, form.el),
-      h("aside", { class: "side", "aria-label": t("handoff.beforeSigning") },
-        h("section", { class: "missing-list", id: "missing-panel", "aria-labelledby": "missing-title" },
-          h("h2", { id: "missing-title", tabindex: "-1" }, t("handoff.missingTitle")), missingCount, missingList),
-        refusedBox)),
-    h("div", { class: "toolbar handoff-toolbar", role: "region", "aria-label": t("handoff.toolbarLabel") },
-      h("div", { class: "toolbar-state" }, state, jump), saveBtn, finalizeBtn, finalizeHelp));
+      h(
+        "aside",
+        { class: "side", "aria-label": t("handoff.beforeSigning") },
+        h(
+          "section",
+          { class: "missing-list", id: "missing-panel", "aria-labelledby": "missing-title" },
+          h("h2", { id: "missing-title", tabindex: "-1" }, t("handoff.missingTitle")),
+          missingCount,
+          missingList,
+        ),
+        refusedBox,
+      ),
+    ),
+    h(
+      "div",
+      { class: "toolbar handoff-toolbar", role: "region", "aria-label": t("handoff.toolbarLabel") },
+      h("div", { class: "toolbar-state" }, state, jump),
+      saveBtn,
+      finalizeBtn,
+      finalizeHelp,
+    ),
+  );
 
   // Serialised writes of the latest data; the store keeps the outbox's server fields if newer.
   const write = (extra = {}) => {
     if (sameData(data, written) && !Object.keys(extra).length) return chain;
     const snapshot = structuredClone(data);
-    chain = chain.then(async () => {
-      // The data was replaced elsewhere (a conflict settled in the dialog): never write over it.
-      const next = await store.putDraft({ ...screen.draft, unsent: !sameData(snapshot, written) || screen.draft.unsent,
-        ...extra, data: snapshot }, { unless: (stored) => replacedElsewhere(stored, screen.draft, written) });
-      if (!next) return;
-      forgetRescued(localId); // a rescue from a page that came back from the cache is older now
-      written = snapshot;
-      screen.draft = next;
-    }).catch((e) => ctx.toast(t("handoff.draftNotKept", { error: e.message })));
+    chain = chain
+      .then(async () => {
+        // The data was replaced elsewhere (a conflict settled in the dialog): never write over it.
+        const next = await store.putDraft(
+          { ...screen.draft, unsent: !sameData(snapshot, written) || screen.draft.unsent, ...extra, data: snapshot },
+          { unless: (stored) => replacedElsewhere(stored, screen.draft, written) },
+        );
+        if (!next) return;
+        forgetRescued(localId); // a rescue from a page that came back from the cache is older now
+        written = snapshot;
+        screen.draft = next;
+      })
+      .catch((e) => ctx.toast(t("handoff.draftNotKept", { error: e.message })));
     return chain;
   };
   // A change is written as soon as the write before it is done; changes made meanwhile share one.
@@ -95,7 +136,9 @@ export function showEdit(screen) {
   function seal() {
     const snapshot = structuredClone(data);
     sealDraft({ localId, data: snapshot })
-      .then((ready) => { if (sameData(snapshot, data)) sealed = ready; })
+      .then((ready) => {
+        if (sameData(snapshot, data)) sealed = ready;
+      })
       .catch(() => {});
   }
 
@@ -109,27 +152,45 @@ export function showEdit(screen) {
   let lastCount = -1;
   function check() {
     const outbox = screen.pending();
-    const refused = outbox.filter((i) => i.state === "error").flatMap((i) => i.errors || []).filter((e) => e.path);
+    const refused = outbox
+      .filter((i) => i.state === "error")
+      .flatMap((i) => i.errors || [])
+      .filter((e) => e.path);
     const finalErrors = validate(def, data, { final: true });
     form.showErrors([...validate(def, data), ...finalErrors.filter((e) => e.message !== REQUIRED), ...refused]);
     form.showProgress(finalErrors);
-    const missing = [...finalErrors,
-      ...refused.filter((e) => !finalErrors.some((f) => f.path === e.path && f.message === e.message))];
-    clear(missingList, missing.map((e) => h("li", { data: { path: e.path } },
-      h("button", { type: "button", class: "link-button", onclick: () => form.focusPath(e.path) },
-        h("span", { class: "where" }, labelFor(def, e.path) || t("handoff.wholeForm")), " ",
-        h("span", { class: "what" }, e.message)))));
+    const missing = [
+      ...finalErrors,
+      ...refused.filter((e) => !finalErrors.some((f) => f.path === e.path && f.message === e.message)),
+    ];
+    clear(
+      missingList,
+      missing.map((e) =>
+        h(
+          "li",
+          { data: { path: e.path } },
+          h(
+            "button",
+            { type: "button", class: "link-button", onclick: () => form.focusPath(e.path) },
+            h("span", { class: "where" }, labelFor(def, e.path) || t("handoff.wholeForm")),
+            " ",
+            h("span", { class: "what" }, e.message),
+          ),
+        ),
+      ),
+    );
     if (missing.length !== lastCount) {
       lastCount = missing.length;
-      clear(missingCount, missing.length ? t("handoff.missingCount", { count: missing.length })
-        : t("handoff.nothingMissing"));
+      clear(
+        missingCount,
+        missing.length ? t("handoff.missingCount", { count: missing.length }) : t("handoff.nothingMissing"),
+      );
       missingCount.dataset.count = missing.length;
     }
     finalizeBtn.disabled = missing.length > 0;
     jump.hidden = !missing.length;
     jump.textContent = t("handoff.stillMissing", { count: missing.length });
-    finalizeHelp.textContent = missing.length ? t("handoff.finalizeNeedsAll")
-      : t("handoff.finalizeHelp");
+    finalizeHelp.textContent = missing.length ? t("handoff.finalizeNeedsAll") : t("handoff.finalizeHelp");
     showState(outbox);
   }
 
@@ -141,12 +202,31 @@ export function showEdit(screen) {
     else if (item?.state === "error") text = t("handoff.stateRefused", { message: item.message || "" });
     else if (item || now.unsent) text = t("handoff.stateWaiting");
     else text = now.handoffId ? t("handoff.stateSaved", { revision: now.revision }) : t("handoff.stateLocal");
-    clear(state, text, item?.state === "conflict" && sync.openConflict
-      ? [" ", h("button", { type: "button", class: "btn", id: "open-conflict", onclick: () => sync.openConflict(item.id) },
-        t("handoff.compareVersions"))] : null);
+    clear(
+      state,
+      text,
+      item?.state === "conflict" && sync.openConflict
+        ? [
+            " ",
+            h(
+              "button",
+              { type: "button", class: "btn", id: "open-conflict", onclick: () => sync.openConflict(item.id) },
+              t("handoff.compareVersions"),
+            ),
+          ]
+        : null,
+    );
     state.dataset.state = item?.state || (now.unsent ? "waiting" : now.handoffId ? "saved" : "local");
-    clear(refusedBox, item?.state === "error" && item.errors?.some((e) => !e.path)
-      ? h("ul", { class: "note note-error" }, item.errors.filter((e) => !e.path).map((e) => h("li", {}, e.message))) : null);
+    clear(
+      refusedBox,
+      item?.state === "error" && item.errors?.some((e) => !e.path)
+        ? h(
+            "ul",
+            { class: "note note-error" },
+            item.errors.filter((e) => !e.path).map((e) => h("li", {}, e.message)),
+          )
+        : null,
+    );
     const status = root.querySelector("#handoff-status");
     if (status) clear(status, badge(now));
     const slot = root.querySelector("#links-slot");
@@ -175,7 +255,9 @@ export function showEdit(screen) {
       if (next.redraw === "read") return screen.read();
       check();
     },
-    onLeave: () => { send(false); }, // never lose a keystroke: write, and queue if changed
+    onLeave: () => {
+      send(false);
+    }, // never lose a keystroke: write, and queue if changed
     // Hidden, the page still runs and the write lands; unloading, only the synchronous rescue does.
     onHide: ({ unloading }) => {
       if (unloading && sealed && !sameData(data, written)) rescueNow(sealed);

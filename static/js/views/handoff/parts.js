@@ -10,10 +10,13 @@ export function badge(x) {
 export function head(screen, x) {
   const { def, patient } = screen;
   const checklist = checklistName(x.checklist || def);
-  return h("div", { class: "page-header" },
+  return h(
+    "div",
+    { class: "page-header" },
     heading(patient ? t("handoff.titleWithPatient", { checklist, patient: patientName(patient) }) : checklist),
     h("span", { id: "handoff-status" }, badge(x)),
-    h("span", { class: "meta", id: "handoff-revision" }, revisionText(x.revision)));
+    h("span", { class: "meta", id: "handoff-revision" }, revisionText(x.revision)),
+  );
 }
 
 export function revisionText(revision) {
@@ -22,7 +25,10 @@ export function revisionText(revision) {
 
 export function links(id) {
   if (!id) return null;
-  return h("nav", { class: "links", "aria-label": t("handoff.linksLabel") },
+  return h(
+    "nav",
+    { class: "links", "aria-label": t("handoff.linksLabel") },
     h("a", { class: "btn", id: "history-link", href: `#/handoffs/${id}/history` }, t("handoff.history")),
-    h("a", { class: "btn", id: "documents-link", href: `#/handoffs/${id}/documents` }, t("handoff.documents")));
+    h("a", { class: "btn", id: "documents-link", href: `#/handoffs/${id}/documents` }, t("handoff.documents")),
+  );
 }

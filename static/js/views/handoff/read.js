@@ -14,36 +14,78 @@ export function showRead(screen) {
   const shown = readCopy(draft, server);
   const sign = screen.signing();
   const warnings = draft?.warnings?.length && draft.revision === shown.revision ? draft.warnings : [];
-  const reasonBox = h("textarea", { id: "amend-reason", name: "reason", rows: 3, maxlength: 2000,
-    "aria-describedby": "amend-help" });
-  const amendPanel = h("div", { class: "panel amend-panel", id: "amend-panel", hidden: true },
+  const reasonBox = h("textarea", {
+    id: "amend-reason",
+    name: "reason",
+    rows: 3,
+    maxlength: 2000,
+    "aria-describedby": "amend-help",
+  });
+  const amendPanel = h(
+    "div",
+    { class: "panel amend-panel", id: "amend-panel", hidden: true },
     h("label", { for: "amend-reason" }, t("handoff.amendWhy"), " ", h("span", { class: "req" }, t("common.required"))),
     reasonBox,
     h("p", { class: "hint", id: "amend-help" }, t("handoff.amendHelp")),
-    h("div", { class: "button-row" },
-      h("button", { type: "button", class: "btn btn-primary", id: "amend-confirm", onclick: amend }, t("handoff.startAmending")),
-      h("button", { type: "button", class: "btn", id: "amend-cancel", onclick: () => toggle(false) }, t("common.cancel"))));
-  const amendBtn = h("button", { type: "button", class: "btn", id: "amend", "aria-expanded": "false",
-    "aria-controls": "amend-panel", onclick: () => toggle(true) }, t("handoff.amend"));
+    h(
+      "div",
+      { class: "button-row" },
+      h(
+        "button",
+        { type: "button", class: "btn btn-primary", id: "amend-confirm", onclick: amend },
+        t("handoff.startAmending"),
+      ),
+      h(
+        "button",
+        { type: "button", class: "btn", id: "amend-cancel", onclick: () => toggle(false) },
+        t("common.cancel"),
+      ),
+    ),
+  );
+  const amendBtn = h(
+    "button",
+    {
+      type: "button",
+      class: "btn",
+      id: "amend",
+      "aria-expanded": "false",
+      "aria-controls": "amend-panel",
+      onclick: () => toggle(true),
+    },
+    t("handoff.amend"),
+  );
   function toggle(open) {
     amendPanel.hidden = !open;
     amendBtn.setAttribute("aria-expanded", String(open));
     (open ? reasonBox : amendBtn).focus();
   }
   const signer = shown.finalized_by || "";
-  clear(root, head(screen, shown),
+  clear(
+    root,
+    head(screen, shown),
     sign ? signingNote(screen, sign) : null,
     offline ? h("p", { class: "note" }, t("handoff.offlineReading")) : null,
-    warnings.length ? h("section", { class: "note note-warn", id: "finalize-warnings", "aria-labelledby": "warnings-title" },
-      h("h2", { id: "warnings-title" }, t("handoff.suggestionsTitle")),
-      h("ul", {}, warnings.map((w) => h("li", { data: { code: w.code } }, w.message || w.term || "")))) : null,
+    warnings.length
+      ? h(
+          "section",
+          { class: "note note-warn", id: "finalize-warnings", "aria-labelledby": "warnings-title" },
+          h("h2", { id: "warnings-title" }, t("handoff.suggestionsTitle")),
+          h(
+            "ul",
+            {},
+            warnings.map((w) => h("li", { data: { code: w.code } }, w.message || w.term || "")),
+          ),
+        )
+      : null,
     shown.status === "final" && !sign ? h("p", { class: "meta" }, signedText(signer, shown.finalized_at)) : null,
     h("div", { class: "button-row" }, shown.status === "final" && !sign ? amendBtn : null, links(shown.id)),
     amendPanel,
     renderReadOnly(def, shown.data || {}),
-    acknowledgements(shown.acknowledgements));
+    acknowledgements(shown.acknowledgements),
+  );
   screen.listen({
-    onSync: () => { // the signature went through (or failed): show the outcome
+    onSync: () => {
+      // the signature went through (or failed): show the outcome
       if (sign && !screen.signing()) screen.reopen();
       else if (sign && screen.signing()?.state !== sign.state) showRead(screen);
     },
@@ -54,15 +96,21 @@ export function showRead(screen) {
     amendPanel.querySelector(".field-error")?.remove();
     if (!reason) {
       reasonBox.setAttribute("aria-invalid", "true");
-      reasonBox.after(h("p", { class: "field-error", id: "amend-error", data: { path: "reason" } }, t("handoff.giveReason")));
+      reasonBox.after(
+        h("p", { class: "field-error", id: "amend-error", data: { path: "reason" } }, t("handoff.giveReason")),
+      );
       reasonBox.setAttribute("aria-describedby", "amend-help amend-error");
       reasonBox.focus();
       return;
     }
     const from = server || shown;
     screen.draft = await store.putDraft({
-      ...(screen.draft || { localId: store.newLocalId() }), ...fromServer(from),
-      syncStamp: (screen.draft?.syncStamp || 0) + 1, reason, warnings: null, unsent: false,
+      ...(screen.draft || { localId: store.newLocalId() }),
+      ...fromServer(from),
+      syncStamp: (screen.draft?.syncStamp || 0) + 1,
+      reason,
+      warnings: null,
+      unsent: false,
     });
     ctx.toast(t("handoff.amendingToast"));
     screen.edit();
@@ -70,26 +118,62 @@ export function showRead(screen) {
 
   function signingNote(screen, item) {
     const failed = item.state === "error";
-    return h("div", { class: `note${failed ? " note-error" : ""}`, role: "status", id: "signing" },
+    return h(
+      "div",
+      { class: `note${failed ? " note-error" : ""}`, role: "status", id: "signing" },
       failed ? t("handoff.couldNotSign", { message: item.message || "" }) : t("handoff.waitingToSign"),
-      failed ? h("ul", {}, (item.errors || []).map((e) => h("li", {}, `${labelFor(def, e.path)}: ${e.message}`))) : null,
-      failed && sync.discard ? h("button", {
-        type: "button", class: "btn", id: "back-to-edit",
-        onclick: async () => { await sync.discard(item.id); screen.edit(); },
-      }, t("handoff.backToEditing")) : null);
+      failed
+        ? h(
+            "ul",
+            {},
+            (item.errors || []).map((e) => h("li", {}, `${labelFor(def, e.path)}: ${e.message}`)),
+          )
+        : null,
+      failed && sync.discard
+        ? h(
+            "button",
+            {
+              type: "button",
+              class: "btn",
+              id: "back-to-edit",
+              onclick: async () => {
+                await sync.discard(item.id);
+                screen.edit();
+              },
+            },
+            t("handoff.backToEditing"),
+          )
+        : null,
+    );
   }
 }
 
 function signedText(signer, at) {
   const time = at ? when(at) : "";
-  if (signer) return time ? t("handoff.signedByAt", { name: signer, when: time }) : t("handoff.signedBy", { name: signer });
+  if (signer)
+    return time ? t("handoff.signedByAt", { name: signer, when: time }) : t("handoff.signedBy", { name: signer });
   return time ? t("handoff.signedAt", { when: time }) : t("sync.signed");
 }
 
 function acknowledgements(list) {
   if (!list?.length) return null;
-  return h("section", { class: "acks" }, h("h2", {}, t("handoff.acknowledgedBy")),
-    h("ul", {}, list.map((a) => h("li", {},
-      h("strong", {}, a.by), " ", t("handoff.acknowledgement", { role: a.role || "", revision: a.revision, when: when(a.created_at) }),
-      a.synthesis ? h("p", { class: "synthesis" }, a.synthesis) : null))));
+  return h(
+    "section",
+    { class: "acks" },
+    h("h2", {}, t("handoff.acknowledgedBy")),
+    h(
+      "ul",
+      {},
+      list.map((a) =>
+        h(
+          "li",
+          {},
+          h("strong", {}, a.by),
+          " ",
+          t("handoff.acknowledgement", { role: a.role || "", revision: a.revision, when: when(a.created_at) }),
+          a.synthesis ? h("p", { class: "synthesis" }, a.synthesis) : null,
+        ),
+      ),
+    ),
+  );
 }

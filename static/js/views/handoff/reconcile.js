@@ -6,14 +6,19 @@ import { sameData } from "../../merge.js";
 /** A draft made from the server's copy of a handoff; `keepBody` keeps the server's other fields (for reading). */
 export function fromServer(server, keepBody = false) {
   const draft = {
-    handoffId: server.id, patientId: server.patient_id, checklist: server.checklist,
-    data: structuredClone(server.data || {}), etag: server.etag || null, revision: server.revision, status: server.status,
+    handoffId: server.id,
+    patientId: server.patient_id,
+    checklist: server.checklist,
+    data: structuredClone(server.data || {}),
+    etag: server.etag || null,
+    revision: server.revision,
+    status: server.status,
   };
   return keepBody ? { ...server, ...draft } : draft;
 }
 
-const movedOn = (draft, server) => server.revision !== draft.revision || server.status !== draft.status
-  || server.etag !== draft.etag;
+const movedOn = (draft, server) =>
+  server.revision !== draft.revision || server.status !== draft.status || server.etag !== draft.etag;
 
 /**
  * What the screen opens with.

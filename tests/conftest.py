@@ -195,3 +195,46 @@ def make_handoff(nurse, make_patient, discharge_scenario):
         return response.get_json(), response.headers["ETag"]
 
     return make
+
+
+# --- the tablet app in Chromium (tests/pwa.py has the steps; these start the parts lazily) --------
+
+
+@pytest.fixture(scope="session")
+def live_server(database_url, tmp_path_factory):
+    from tests.servers import gunicorn
+
+    log_path = tmp_path_factory.mktemp("pwa") / "gunicorn.log"
+    with gunicorn(database_url, log_path) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        from tests.pwa import CHROMIUM, CHROMIUM_ARGS
+
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def tablet(browser, live_server):
+    """A fresh browser profile the size of a landscape tablet; returns a function making pages."""
+    from tests.pwa import TIMEOUT_MS
+
+    contexts = []
+
+    def open_tablet(**options):
+        context = browser.new_context(viewport={"width": 1024, "height": 768}, base_url=live_server, **options)
+
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context, context.new_page()
+
+    yield open_tablet
+    for context in contexts:
+        context.close()

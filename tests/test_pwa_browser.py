@@ -7,164 +7,23 @@ created. Screenshots at 1024x768 land in tests/artifacts/screenshots/ for a deve
 import copy
 import gzip
 import json
-import os
-import shutil
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import PASSWORD, load_scenario
-from tests.design import DISCHARGE_CHECKLIST_ITEMS
-from tests.servers import gunicorn
+from tests.pwa import (
+    BROWSER_TEST_MARKS,
+    MINIMAL_DISCHARGE,
+    SCREENSHOTS,
+    fill_form,
+    indexeddb_dump,
+    shot,
+    sign_in,
+    start_discharge_for_new_patient,
+    wait_until_saved,
+    wait_until_synced,
+)
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).parent / "artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update"]
-TIMEOUT_MS = 15_000
-
-pytestmark = [
-    pytest.mark.slow,
-    # A developer machine without Debian's chromium skips these; CI (CI=true) never does: there a
-    # missing browser fails the run, since .ci/run installs it.
-    pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),
-                       reason="Debian chromium is not installed here (.ci/run installs it)"),
-]
-
-# A discharge complete enough to sign, entered the way a nurse would.
-MINIMAL_DISCHARGE = {
-    "encounter": {"admitted_on": "2026-11-18", "discharged_on": "2026-11-23", "attending": "Dr. Priya Raman",
-                  "destination": "home"},
-    "diagnoses": {"principal": {"clinical": "CAP", "plain": "A lung infection"}},
-    "hospital_course": "IV ceftriaxone then PO cefpodoxime; afebrile 48 h.",
-    "medications": [{"name": "Cefpodoxime", "dose": "200 mg", "frequency": "BID", "status": "new"}],
-    "warning_signs": [{"sign": "Fever over 101 F", "action": "call_clinic"}],
-    "teach_back": [{"topic": "medications", "result": "confirmed"}],
-    "checklist": {item: {"state": "done"} for item in DISCHARGE_CHECKLIST_ITEMS},
-    "contacts": [{"role": "Clinic", "phone": "555-0100"}],
-}
-
-
-@pytest.fixture(scope="session")
-def live_server(database_url, tmp_path_factory):
-    log_path = tmp_path_factory.mktemp("pwa") / "gunicorn.log"
-    with gunicorn(database_url, log_path) as base:
-        yield base
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def tablet(browser, live_server):
-    """A fresh browser profile the size of a landscape tablet; returns a function making pages."""
-    contexts = []
-
-    def open_tablet(**options):
-        context = browser.new_context(viewport={"width": 1024, "height": 768}, base_url=live_server, **options)
-
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        return context, context.new_page()
-
-    yield open_tablet
-    for context in contexts:
-        context.close()
-
-
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
-
-
-def sign_in(page, username: str, password: str = PASSWORD) -> None:
-    page.goto("/")
-    page.fill("#login-username", username)
-    page.fill("#login-password", password)
-    page.click("#login-submit")
-    page.wait_for_selector("#nav-patients")
-
-
-def wait_until_synced(page) -> None:
-    page.wait_for_selector('#sync-status[data-state="saved"][data-pending="0"]')
-
-
-def wait_until_saved(page, revision: int) -> None:
-    """The open form says the server has `revision` (the outbox may not have noticed the click yet
-    when the global indicator still shows the previous "saved")."""
-    page.wait_for_selector(f'#draft-state[data-state="saved"]:has-text("revision {revision}.")')
-    wait_until_synced(page)
-
-
-def fill_form(page, data: dict, prefix: str = "") -> None:
-    """Enter `data` into the definition-driven form, adding list rows as needed."""
-    for key, value in data.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, dict):
-            fill_form(page, value, f"{path}.")
-        elif isinstance(value, list) and value and isinstance(value[0], dict):
-            for index, item in enumerate(value):
-                if page.locator(f'[data-path^="{path}.{index}."]').count() == 0:
-                    page.click(f'button[data-add="{path}"]')
-                fill_form(page, item, f"{path}.{index}.")
-        elif isinstance(value, list):
-            for choice in value:
-                page.click(f'button[data-path="{path}"][data-value="{choice}"]')
-        elif isinstance(value, bool):
-            page.click(f'button[data-path="{path}"][data-value="{str(value).lower()}"]')
-        else:
-            button = page.locator(f'button[data-path="{path}"][data-value="{value}"]')
-            if button.count():
-                button.click()
-            else:
-                page.fill(f'[data-path="{path}"]:is(input, textarea, select)', str(value))
-
-
-def indexeddb_dump(page) -> str:
-    """Every IndexedDB database, store and record on this origin, as raw as the browser holds it."""
-    return page.evaluate("""async () => {
-        const out = [];
-        for (const info of await indexedDB.databases()) {
-            const db = await new Promise((ok, fail) => {
-                const r = indexedDB.open(info.name); r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error);
-            });
-            for (const name of db.objectStoreNames) {
-                const rows = await new Promise((ok, fail) => {
-                    const r = db.transaction(name).objectStore(name).getAll();
-                    r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error);
-                });
-                const keys = await new Promise((ok) => {
-                    const r = db.transaction(name).objectStore(name).getAllKeys(); r.onsuccess = () => ok(r.result);
-                });
-                out.push({db: info.name, store: name, keys: keys.map(String), rows: rows.map((v) => {
-                    try { return JSON.stringify(v, (k, x) => x instanceof ArrayBuffer || ArrayBuffer.isView(x)
-                        ? Array.from(new Uint8Array(x.buffer || x)).join(",") : x); } catch (e) { return String(v); }
-                })});
-            }
-            db.close();
-        }
-        return JSON.stringify(out);
-    }""")
-
-
-def start_discharge_for_new_patient(page, family_name: str) -> None:
-    page.click("#nav-patients")
-    page.click("#add-patient")
-    page.fill("#patient-mrn", f"PWA-{family_name}")
-    page.fill("#patient-given", "Rosa")
-    page.fill("#patient-family", family_name)
-    page.fill("#patient-birth", "1950-05-17")
-    page.click("#patient-save")
-    page.wait_for_selector("#start-discharge")
-    page.click("#start-discharge")
-    page.wait_for_selector('[data-path="encounter.admitted_on"]')
+pytestmark = BROWSER_TEST_MARKS
 
 
 def test_shell_stays_under_150_kb_gzipped(app):

@@ -7,45 +7,21 @@
     written 300 ms after the last keystroke, too late for a page on its way out.
 """
 
-import gc
-
-import pytest
-
 from tests.conftest import PASSWORD
-from tests.test_pwa_browser import (  # noqa: F401  (fixtures, used by name)
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    live_server,
-    pytestmark,
-    sign_in,
-    tablet,
-    wait_until_saved,
-    wait_until_synced,
-)
+from tests.pwa import BROWSER_TEST_MARKS, sign_in, wait_until_saved, wait_until_synced
 
-
-@pytest.fixture(scope="module")
-def browser():
-    """The Chromium of test_pwa_browser.py when that module already started it in this session
-    (Playwright's sync API allows one instance per thread, and an imported fixture would be a
-    second one), else our own for this module."""
-    from playwright.sync_api import Browser, sync_playwright
-
-    running = next((o for o in gc.get_objects() if isinstance(o, Browser) and o.is_connected()), None)
-    if running is not None:
-        yield running
-        return
-    with sync_playwright() as playwright:
-        own = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield own
-        own.close()
+pytestmark = BROWSER_TEST_MARKS
 
 # Orders the requests of defect (a) the way a slow ward network can: the redrawn screen reads the
 # server's copy, then the outbox's save lands, then the screen finishes loading (the patient).
 HOLD_REDRAW = """
 (() => {
   const realFetch = window.fetch.bind(window);
-  const gate = () => { let open; const opened = new Promise((resolve) => { open = resolve; }); return { opened, open }; };
+  const gate = () => {
+    let open;
+    const opened = new Promise((resolve) => { open = resolve; });
+    return { opened, open };
+  };
   window.holdRedraw = (handoffId) => { window.hold = { handoffId, read: gate(), saved: gate() }; };
   window.fetch = async (input, init = {}) => {
     const hold = window.hold;

@@ -1,6 +1,6 @@
 // The conflict dialog: the server's version beside the nurse's, field by field, so neither is
 // ever dropped silently. The comparing and merging itself is in merge.js.
-import { el } from "./el.js";
+import { el } from "./dom.js";
 import { language, t } from "./i18n/index.js";
 import { differences, merge, sameData } from "./merge.js";
 

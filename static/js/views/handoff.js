@@ -1,7 +1,7 @@
 // One handoff (#/handoffs/:id, #/drafts/:localId): loads this tablet's draft and the server's copy,
 // lets reconcile.js decide what to show, then draws the form (handoff/edit.js) while a draft, or
 // the read-only view (handoff/read.js) once signed.
-import { h, clear } from "../form/dom.js";
+import { el, clear } from "../dom.js";
 import { t } from "../i18n/index.js";
 import { checklist, patientById, patientName, heading, checklistName, errorBox, isOffline } from "./common.js";
 import { showEdit } from "./handoff/edit.js";
@@ -11,7 +11,7 @@ import { takeRescued } from "../store.js"; // beyond ctx.store: what a closing t
 
 export async function render(container, ctx, params) {
   const { store, sync } = ctx;
-  const root = h("div", { class: "screen" });
+  const root = el("div", { class: "screen" });
   clear(container, root);
   const fail = (e) => clear(root, heading(t("handoff.title")), errorBox(e));
 
@@ -20,8 +20,8 @@ export async function render(container, ctx, params) {
     clear(
       root,
       heading(t("handoff.draftTitle")),
-      h("p", { class: "note note-error", role: "alert" }, t("handoff.draftNotHere")),
-      h("a", { class: "btn", href: "#/patients" }, t("handoff.backToPatients")),
+      el("p", { class: "note note-error", role: "alert" }, t("handoff.draftNotHere")),
+      el("a", { class: "btn", href: "#/patients" }, t("handoff.backToPatients")),
     );
     return;
   }

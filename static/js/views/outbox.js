@@ -1,6 +1,6 @@
 // The Unsent screen (#/outbox): every change the server does not have yet, why it is waiting,
 // and what the nurse can do about it. Written with the sync engine (it reads sync.list()).
-import { el } from "../el.js";
+import { el } from "../dom.js";
 import { t } from "../i18n/index.js";
 import { checklistName, patientName, when } from "./common.js";
 

@@ -3,7 +3,7 @@
 // when the tab is hidden; the outbox gets it on #save, after 5 s without typing, and when the nurse
 // leaves the screen. `unsent` on the draft marks changes written on the tablet but not yet handed
 // to the outbox (a crash in between is recovered on open, see reconcile.js).
-import { h, clear, debounce } from "../../form/dom.js";
+import { el, clear, debounce } from "../../dom.js";
 import { createForm } from "../../form/render.js";
 import { validate, REQUIRED } from "../../form/validate.js";
 import { labelFor } from "../../form/paths.js";
@@ -23,16 +23,16 @@ export function showEdit(screen) {
   let written = structuredClone(data); // what the store holds
   let chain = Promise.resolve();
 
-  const state = h("p", { class: "draft-state", id: "draft-state", role: "status" });
-  const refusedBox = h("div", { class: "server-errors" });
-  const missingCount = h("p", { class: "missing-count" });
-  const missingList = h("ul", { id: "missing-list" });
-  const saveBtn = h(
+  const state = el("p", { class: "draft-state", id: "draft-state", role: "status" });
+  const refusedBox = el("div", { class: "server-errors" });
+  const missingCount = el("p", { class: "missing-count" });
+  const missingList = el("ul", { id: "missing-list" });
+  const saveBtn = el(
     "button",
     { type: "button", class: "btn", id: "save", onclick: () => send(true) },
     t("handoff.save"),
   );
-  const finalizeBtn = h(
+  const finalizeBtn = el(
     "button",
     {
       type: "button",
@@ -43,10 +43,10 @@ export function showEdit(screen) {
     },
     t("handoff.signAndFinalize"),
   );
-  const finalizeHelp = h("span", { class: "visually-hidden", id: "finalize-help" });
+  const finalizeHelp = el("span", { class: "visually-hidden", id: "finalize-help" });
   const form = createForm(def, data, { onChange });
 
-  const jump = h("button", {
+  const jump = el("button", {
     type: "button",
     class: "link-button",
     id: "missing-jump",
@@ -61,31 +61,31 @@ export function showEdit(screen) {
     root,
     head(screen, draft),
     draft.reason
-      ? h("p", { class: "note", id: "amend-note" }, t("handoff.amendingNote", { reason: draft.reason }))
+      ? el("p", { class: "note", id: "amend-note" }, t("handoff.amendingNote", { reason: draft.reason }))
       : null,
-    offline ? h("p", { class: "note" }, t("handoff.offlineEditing")) : null,
-    h("div", { id: "links-slot" }, links(draft.handoffId)),
-    h(
+    offline ? el("p", { class: "note" }, t("handoff.offlineEditing")) : null,
+    el("div", { id: "links-slot" }, links(draft.handoffId)),
+    el(
       "div",
       { class: "handoff-layout" },
-      h("div", { class: "form-col" }, form.el),
-      h(
+      el("div", { class: "form-col" }, form.el),
+      el(
         "aside",
         { class: "side", "aria-label": t("handoff.beforeSigning") },
-        h(
+        el(
           "section",
           { class: "missing-list", id: "missing-panel", "aria-labelledby": "missing-title" },
-          h("h2", { id: "missing-title", tabindex: "-1" }, t("handoff.missingTitle")),
+          el("h2", { id: "missing-title", tabindex: "-1" }, t("handoff.missingTitle")),
           missingCount,
           missingList,
         ),
         refusedBox,
       ),
     ),
-    h(
+    el(
       "div",
       { class: "toolbar handoff-toolbar", role: "region", "aria-label": t("handoff.toolbarLabel") },
-      h("div", { class: "toolbar-state" }, state, jump),
+      el("div", { class: "toolbar-state" }, state, jump),
       saveBtn,
       finalizeBtn,
       finalizeHelp,
@@ -166,15 +166,15 @@ export function showEdit(screen) {
     clear(
       missingList,
       missing.map((e) =>
-        h(
+        el(
           "li",
           { data: { path: e.path } },
-          h(
+          el(
             "button",
             { type: "button", class: "link-button", onclick: () => form.focusPath(e.path) },
-            h("span", { class: "where" }, labelFor(def, e.path) || t("handoff.wholeForm")),
+            el("span", { class: "where" }, labelFor(def, e.path) || t("handoff.wholeForm")),
             " ",
-            h("span", { class: "what" }, e.message),
+            el("span", { class: "what" }, e.message),
           ),
         ),
       ),
@@ -208,7 +208,7 @@ export function showEdit(screen) {
       item?.state === "conflict" && sync.openConflict
         ? [
             " ",
-            h(
+            el(
               "button",
               { type: "button", class: "btn", id: "open-conflict", onclick: () => sync.openConflict(item.id) },
               t("handoff.compareVersions"),
@@ -220,10 +220,10 @@ export function showEdit(screen) {
     clear(
       refusedBox,
       item?.state === "error" && item.errors?.some((e) => !e.path)
-        ? h(
+        ? el(
             "ul",
             { class: "note note-error" },
-            item.errors.filter((e) => !e.path).map((e) => h("li", {}, e.message)),
+            item.errors.filter((e) => !e.path).map((e) => el("li", {}, e.message)),
           )
         : null,
     );

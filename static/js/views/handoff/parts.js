@@ -1,5 +1,5 @@
 // Pieces both handoff views draw: the header (title, status, revision) and the links onward.
-import { h } from "../../form/dom.js";
+import { el } from "../../dom.js";
 import { t } from "../../i18n/index.js";
 import { checklistName, heading, patientName, statusBadge } from "../common.js";
 
@@ -10,12 +10,12 @@ export function badge(x) {
 export function head(screen, x) {
   const { def, patient } = screen;
   const checklist = checklistName(x.checklist || def);
-  return h(
+  return el(
     "div",
     { class: "page-header" },
     heading(patient ? t("handoff.titleWithPatient", { checklist, patient: patientName(patient) }) : checklist),
-    h("span", { id: "handoff-status" }, badge(x)),
-    h("span", { class: "meta", id: "handoff-revision" }, revisionText(x.revision)),
+    el("span", { id: "handoff-status" }, badge(x)),
+    el("span", { class: "meta", id: "handoff-revision" }, revisionText(x.revision)),
   );
 }
 
@@ -25,10 +25,10 @@ export function revisionText(revision) {
 
 export function links(id) {
   if (!id) return null;
-  return h(
+  return el(
     "nav",
     { class: "links", "aria-label": t("handoff.linksLabel") },
-    h("a", { class: "btn", id: "history-link", href: `#/handoffs/${id}/history` }, t("handoff.history")),
-    h("a", { class: "btn", id: "documents-link", href: `#/handoffs/${id}/documents` }, t("handoff.documents")),
+    el("a", { class: "btn", id: "history-link", href: `#/handoffs/${id}/history` }, t("handoff.history")),
+    el("a", { class: "btn", id: "documents-link", href: `#/handoffs/${id}/documents` }, t("handoff.documents")),
   );
 }

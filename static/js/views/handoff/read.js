@@ -1,5 +1,5 @@
 // The handoff read-only: signed (with "Amend"), or waiting to be signed (with the outcome once known).
-import { h, clear } from "../../form/dom.js";
+import { el, clear } from "../../dom.js";
 import { renderReadOnly } from "../../form/readonly.js";
 import { t } from "../../i18n/index.js";
 import { labelFor } from "../../form/paths.js";
@@ -14,35 +14,41 @@ export function showRead(screen) {
   const shown = readCopy(draft, server);
   const sign = screen.signing();
   const warnings = draft?.warnings?.length && draft.revision === shown.revision ? draft.warnings : [];
-  const reasonBox = h("textarea", {
+  const reasonBox = el("textarea", {
     id: "amend-reason",
     name: "reason",
     rows: 3,
     maxlength: 2000,
     "aria-describedby": "amend-help",
   });
-  const amendPanel = h(
+  const amendPanel = el(
     "div",
     { class: "panel amend-panel", id: "amend-panel", hidden: true },
-    h("label", { for: "amend-reason" }, t("handoff.amendWhy"), " ", h("span", { class: "req" }, t("common.required"))),
+    el(
+      "label",
+      { for: "amend-reason" },
+      t("handoff.amendWhy"),
+      " ",
+      el("span", { class: "req" }, t("common.required")),
+    ),
     reasonBox,
-    h("p", { class: "hint", id: "amend-help" }, t("handoff.amendHelp")),
-    h(
+    el("p", { class: "hint", id: "amend-help" }, t("handoff.amendHelp")),
+    el(
       "div",
       { class: "button-row" },
-      h(
+      el(
         "button",
         { type: "button", class: "btn btn-primary", id: "amend-confirm", onclick: amend },
         t("handoff.startAmending"),
       ),
-      h(
+      el(
         "button",
         { type: "button", class: "btn", id: "amend-cancel", onclick: () => toggle(false) },
         t("common.cancel"),
       ),
     ),
   );
-  const amendBtn = h(
+  const amendBtn = el(
     "button",
     {
       type: "button",
@@ -64,21 +70,21 @@ export function showRead(screen) {
     root,
     head(screen, shown),
     sign ? signingNote(screen, sign) : null,
-    offline ? h("p", { class: "note" }, t("handoff.offlineReading")) : null,
+    offline ? el("p", { class: "note" }, t("handoff.offlineReading")) : null,
     warnings.length
-      ? h(
+      ? el(
           "section",
           { class: "note note-warn", id: "finalize-warnings", "aria-labelledby": "warnings-title" },
-          h("h2", { id: "warnings-title" }, t("handoff.suggestionsTitle")),
-          h(
+          el("h2", { id: "warnings-title" }, t("handoff.suggestionsTitle")),
+          el(
             "ul",
             {},
-            warnings.map((w) => h("li", { data: { code: w.code } }, w.message || w.term || "")),
+            warnings.map((w) => el("li", { data: { code: w.code } }, w.message || w.term || "")),
           ),
         )
       : null,
-    shown.status === "final" && !sign ? h("p", { class: "meta" }, signedText(signer, shown.finalized_at)) : null,
-    h("div", { class: "button-row" }, shown.status === "final" && !sign ? amendBtn : null, links(shown.id)),
+    shown.status === "final" && !sign ? el("p", { class: "meta" }, signedText(signer, shown.finalized_at)) : null,
+    el("div", { class: "button-row" }, shown.status === "final" && !sign ? amendBtn : null, links(shown.id)),
     amendPanel,
     renderReadOnly(def, shown.data || {}),
     acknowledgements(shown.acknowledgements),
@@ -97,7 +103,7 @@ export function showRead(screen) {
     if (!reason) {
       reasonBox.setAttribute("aria-invalid", "true");
       reasonBox.after(
-        h("p", { class: "field-error", id: "amend-error", data: { path: "reason" } }, t("handoff.giveReason")),
+        el("p", { class: "field-error", id: "amend-error", data: { path: "reason" } }, t("handoff.giveReason")),
       );
       reasonBox.setAttribute("aria-describedby", "amend-help amend-error");
       reasonBox.focus();
@@ -118,19 +124,19 @@ export function showRead(screen) {
 
   function signingNote(screen, item) {
     const failed = item.state === "error";
-    return h(
+    return el(
       "div",
       { class: `note${failed ? " note-error" : ""}`, role: "status", id: "signing" },
       failed ? t("handoff.couldNotSign", { message: item.message || "" }) : t("handoff.waitingToSign"),
       failed
-        ? h(
+        ? el(
             "ul",
             {},
-            (item.errors || []).map((e) => h("li", {}, `${labelFor(def, e.path)}: ${e.message}`)),
+            (item.errors || []).map((e) => el("li", {}, `${labelFor(def, e.path)}: ${e.message}`)),
           )
         : null,
       failed && sync.discard
-        ? h(
+        ? el(
             "button",
             {
               type: "button",
@@ -157,21 +163,21 @@ function signedText(signer, at) {
 
 function acknowledgements(list) {
   if (!list?.length) return null;
-  return h(
+  return el(
     "section",
     { class: "acks" },
-    h("h2", {}, t("handoff.acknowledgedBy")),
-    h(
+    el("h2", {}, t("handoff.acknowledgedBy")),
+    el(
       "ul",
       {},
       list.map((a) =>
-        h(
+        el(
           "li",
           {},
-          h("strong", {}, a.by),
+          el("strong", {}, a.by),
           " ",
           t("handoff.acknowledgement", { role: a.role || "", revision: a.revision, when: when(a.created_at) }),
-          a.synthesis ? h("p", { class: "synthesis" }, a.synthesis) : null,
+          a.synthesis ? el("p", { class: "synthesis" }, a.synthesis) : null,
         ),
       ),
     ),

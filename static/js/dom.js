@@ -50,3 +50,8 @@ export function debounce(fn, ms) {
   debounced.cancel = () => clearTimeout(timer);
   return debounced;
 }
+
+/** A `<button type="button">` (never a form submit by accident), class "btn" unless given. */
+export function button(attributes, ...children) {
+  return el("button", { type: "button", class: "btn", ...attributes }, ...children);
+}

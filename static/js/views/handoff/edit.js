@@ -3,7 +3,7 @@
 // when the tab is hidden; the outbox gets it on #save, after 5 s without typing, and when the nurse
 // leaves the screen. `unsent` on the draft marks changes written on the tablet but not yet handed
 // to the outbox (a crash in between is recovered on open, see reconcile.js).
-import { el, clear, debounce } from "../../dom.js";
+import { button, el, clear, debounce } from "../../dom.js";
 import { createForm } from "../../form/render.js";
 import { validate, REQUIRED } from "../../form/validate.js";
 import { labelFor } from "../../form/paths.js";
@@ -27,27 +27,15 @@ export function showEdit(screen) {
   const refusedBox = el("div", { class: "server-errors" });
   const missingCount = el("p", { class: "missing-count" });
   const missingList = el("ul", { id: "missing-list" });
-  const saveBtn = el(
-    "button",
-    { type: "button", class: "btn", id: "save", onclick: () => send(true) },
-    t("handoff.save"),
-  );
-  const finalizeBtn = el(
-    "button",
-    {
-      type: "button",
-      class: "btn btn-primary",
-      id: "finalize",
-      onclick: finalize,
-      "aria-describedby": "finalize-help",
-    },
+  const saveBtn = button({ class: "btn", id: "save", onclick: () => send(true) }, t("handoff.save"));
+  const finalizeBtn = button(
+    { class: "btn btn-primary", id: "finalize", onclick: finalize, "aria-describedby": "finalize-help" },
     t("handoff.signAndFinalize"),
   );
   const finalizeHelp = el("span", { class: "visually-hidden", id: "finalize-help" });
   const form = createForm(def, data, { onChange });
 
-  const jump = el("button", {
-    type: "button",
+  const jump = button({
     class: "link-button",
     id: "missing-jump",
     onclick: () => {
@@ -169,9 +157,8 @@ export function showEdit(screen) {
         el(
           "li",
           { data: { path: e.path } },
-          el(
-            "button",
-            { type: "button", class: "link-button", onclick: () => form.focusPath(e.path) },
+          button(
+            { class: "link-button", onclick: () => form.focusPath(e.path) },
             el("span", { class: "where" }, labelFor(def, e.path) || t("handoff.wholeForm")),
             " ",
             el("span", { class: "what" }, e.message),
@@ -208,9 +195,8 @@ export function showEdit(screen) {
       item?.state === "conflict" && sync.openConflict
         ? [
             " ",
-            el(
-              "button",
-              { type: "button", class: "btn", id: "open-conflict", onclick: () => sync.openConflict(item.id) },
+            button(
+              { class: "btn", id: "open-conflict", onclick: () => sync.openConflict(item.id) },
               t("handoff.compareVersions"),
             ),
           ]

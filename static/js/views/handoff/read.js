@@ -1,5 +1,5 @@
 // The handoff read-only: signed (with "Amend"), or waiting to be signed (with the outcome once known).
-import { el, clear } from "../../dom.js";
+import { button, el, clear } from "../../dom.js";
 import { renderReadOnly } from "../../form/readonly.js";
 import { t } from "../../i18n/index.js";
 import { labelFor } from "../../form/paths.js";
@@ -36,22 +36,12 @@ export function showRead(screen) {
     el(
       "div",
       { class: "button-row" },
-      el(
-        "button",
-        { type: "button", class: "btn btn-primary", id: "amend-confirm", onclick: amend },
-        t("handoff.startAmending"),
-      ),
-      el(
-        "button",
-        { type: "button", class: "btn", id: "amend-cancel", onclick: () => toggle(false) },
-        t("common.cancel"),
-      ),
+      button({ class: "btn btn-primary", id: "amend-confirm", onclick: amend }, t("handoff.startAmending")),
+      button({ class: "btn", id: "amend-cancel", onclick: () => toggle(false) }, t("common.cancel")),
     ),
   );
-  const amendBtn = el(
-    "button",
+  const amendBtn = button(
     {
-      type: "button",
       class: "btn",
       id: "amend",
       "aria-expanded": "false",
@@ -136,10 +126,8 @@ export function showRead(screen) {
           )
         : null,
       failed && sync.discard
-        ? el(
-            "button",
+        ? button(
             {
-              type: "button",
               class: "btn",
               id: "back-to-edit",
               onclick: async () => {

@@ -51,9 +51,10 @@ def create_app(config: dict | None = None) -> Flask:
     from .patients.routes import blp as patients_blp
     from .pwa.routes import bp as pwa_bp
     from .shares import routes as shares_routes
+    from .translation_memory.routes import blp as translations_blp
 
     for blueprint in (auth_routes.blp, checklists_blp, patients_blp, handoffs_blp, documents_blp,
-                      shares_routes.blp, audit_blp):
+                      shares_routes.blp, translations_blp, audit_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(pwa_bp)
     app.register_blueprint(shares_routes.pages)
@@ -85,6 +86,7 @@ def _register_models() -> None:
     from .handoffs import models as _handoffs  # noqa: F401
     from .patients import models as _patients  # noqa: F401
     from .shares import models as _shares  # noqa: F401
+    from .translation_memory import models as _translation_memory  # noqa: F401
 
 
 def _security_headers(response):

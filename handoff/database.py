@@ -30,6 +30,11 @@ def get(model, ident: int):
     return db.session.get(model, ident) if 0 < ident <= MAX_ID else None
 
 
+def escape_like(text: str) -> str:
+    """`text` as a literal inside a LIKE pattern (used with `escape="\\"`)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def get_or_not_found(model, ident: int, what: str):
     """The row, or `domain.NotFound` saying "There is no {what} {ident}."."""
     from .domain import NotFound

@@ -72,6 +72,7 @@ def clean_database(app):
     """Empty every table and put back what a fresh migration leaves (built-ins, chain head)."""
     from handoff.audit.service import ensure_chain_head
     from handoff.checklists.service import seed_builtin
+    from handoff.translation_memory.service import seed_library
 
     with app.app_context():
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
@@ -81,6 +82,7 @@ def clean_database(app):
             for table in tables:
                 db.session.execute(text(f"DELETE FROM {table}"))
         seed_builtin(db.session)
+        seed_library()
         ensure_chain_head()
         db.session.commit()
         db.session.remove()

@@ -109,6 +109,9 @@ class Signature(db.Model):
     revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id"), unique=True)
     signed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     signed_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    # The newest translation entry when this revision was signed: its summary uses the entries
+    # in force then, so a later entry never changes what was handed to the patient.
+    translations_through: Mapped[int | None] = mapped_column()
 
     revision: Mapped[Revision] = relationship(back_populates="signature")
     signed_by: Mapped[User] = relationship(lazy="joined")

@@ -3,7 +3,7 @@
 from sqlalchemy import or_, select
 
 from ..audit import service as audit
-from ..database import get_or_not_found
+from ..database import escape_like, get_or_not_found
 from ..domain import Actor, Conflict
 from ..extensions import db
 from ..pagination import Page, paginate
@@ -37,7 +37,7 @@ def search(actor: Actor, q: str | None, page: int, per_page: int) -> Page:
     """Every word of `q` must match the start of a name or the MRN (case-insensitive)."""
     stmt = select(Patient)
     for word in (q or "").split():
-        like = f"{_escape_like(word.lower())}%"
+        like = f"{escape_like(word.lower())}%"
         stmt = stmt.where(or_(
             db.func.lower(Patient.family_name).like(like, escape="\\"),
             db.func.lower(Patient.given_name).like(like, escape="\\"),
@@ -49,6 +49,3 @@ def search(actor: Actor, q: str | None, page: int, per_page: int) -> Page:
                  detail={"q": q or "", "results": [p.id for p in found.items]})
     return found
 
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

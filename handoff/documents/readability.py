@@ -1,10 +1,17 @@
-"""Reading grade of patient-facing text, computed offline (Flesch-Kincaid for English, Szigriszt-Pazos for Spanish).
+"""Reading grade of patient-facing text, computed offline.
 
-Health-literacy guidance asks for grade 6 to 8; the documents service reports this grade for
-the rendered summary and warns at signing above 8.
+`readability_grade` is the one number the documents service has reported since the first release
+(Flesch-Kincaid for English, Szigriszt-Pazos for Spanish). `assess` is the stricter report: two formulas
+per language (English: Flesch-Kincaid and SMOG; Spanish: Szigriszt-Pazos with its INFLESZ band, and
+Crawford), the highest grade of them, and text left in another language counted as hard rather than
+scored as if the patient could read it. Health-literacy guidance asks for grade 6 to 8; the documents
+service warns at signing above 8.
 """
 
+import math
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 
 from .glossary import language_of
@@ -114,3 +121,172 @@ def readability_grade(text: str, lang: str = "en") -> float:
         return round(_flesch_grade_from_ease(ease), 2)
     syllables = sum(_english_syllables(word) for word in words)
     return round(max(0.0, 0.39 * words_per_sentence + 11.8 * syllables / len(words) - 15.59), 2)
+
+
+# --- assess: several formulas, the strictest wins, foreign text counted as hard -----------------------------------
+
+HARD_SYLLABLES = 4
+"""Syllables a word of a foreign stretch counts for (at least): see `assess`."""
+
+# Barrio-Cantalejo et al. 2008, "Validación de la Escala INFLESZ ...", An Sist Sanit Navar 31(2):135-152:
+# <40 muy difícil, 40-55 algo difícil, 55-65 normal, 65-80 bastante fácil, >80 muy fácil. A score on a shared
+# boundary goes to the band above it (55 is "normal", 65 "bastante fácil"), except 80, which ">80" leaves in
+# "bastante fácil".
+INFLESZ_BANDS = (("muy difícil", 40.0), ("algo difícil", 55.0), ("normal", 65.0), ("bastante fácil", 80.0))
+INFLESZ_TOP = "muy fácil"
+
+
+@dataclass(frozen=True)
+class Assessment:
+    formulas: list[dict]  # [{"name", "grade", ...}] for the text's language, in a fixed order
+    grade_level: float  # the highest (strictest) of the formulas' grades
+    words: int  # foreign words included
+    sentences: int  # foreign sentences included
+
+
+@dataclass(frozen=True)
+class _Counts:
+    words: int = 0
+    sentences: int = 0
+    syllables: int = 0
+    polysyllables: int = 0  # words of 3 or more syllables (SMOG)
+
+    def __add__(self, other: "_Counts") -> "_Counts":
+        return _Counts(self.words + other.words, self.sentences + other.sentences,
+                       self.syllables + other.syllables, self.polysyllables + other.polysyllables)
+
+
+def _syllable_counter(lang: str):
+    return _spanish_syllables if lang == "es" else _english_syllables
+
+
+def _count(text: str, lang: str, *, foreign: bool = False) -> _Counts:
+    syllables_of = _syllable_counter(lang)
+    counts = _Counts()
+    for sentence in _sentences(text):
+        syllables = [syllables_of(word) for word in _WORD.findall(sentence)]
+        if foreign:
+            syllables = [max(HARD_SYLLABLES, count) for count in syllables]
+        counts += _Counts(len(syllables), 1, sum(syllables), sum(count >= 3 for count in syllables))
+    return counts
+
+
+def _stretch_pattern(stretch: str) -> re.Pattern | None:
+    """The stretch wherever it stands as whole words, ignoring case and runs of white space."""
+    words = stretch.split()
+    if not words:
+        return None
+    return re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?!\w)", re.IGNORECASE)
+
+
+def _split_foreign(text: str, foreign: Iterable[str]) -> tuple[str, list[str]]:
+    """`text` with each foreign stretch cut out (a line break in its place), and the stretches to count as foreign:
+    one per place a stretch was found, or once if it is nowhere in `text` (it is in the summary, so it is counted).
+    The longest stretches are cut first, so one inside another is not counted twice."""
+    original, pieces = text, []
+    for stretch in sorted({s for s in foreign if s and s.strip()}, key=len, reverse=True):
+        pattern = _stretch_pattern(stretch)
+        found = [match.group() for match in pattern.finditer(text)]
+        if found:
+            pieces.extend(found)  # as it stands in the text, so its sentences split as the text's do
+            text = pattern.sub("\n", text)
+        elif not pattern.search(original):
+            pieces.append(stretch)
+    return text, pieces
+
+
+def _flesch_kincaid(counts: _Counts) -> dict:
+    # Kincaid, Fishburne, Rogers & Chissom 1975 (Navy Research Branch Report 8-75).
+    grade = 0.39 * counts.words / counts.sentences + 11.8 * counts.syllables / counts.words - 15.59
+    return {"name": "flesch_kincaid", "grade": grade}
+
+
+def _smog(counts: _Counts) -> dict:
+    # McLaughlin 1969, "SMOG Grading: a new readability formula", J Reading 12(8):639-646.
+    return {"name": "smog", "grade": 1.0430 * math.sqrt(counts.polysyllables * 30 / counts.sentences) + 3.1291}
+
+
+def inflesz_band(score: float) -> str:
+    """The INFLESZ band (Barrio-Cantalejo 2008) of a Szigriszt-Pazos perspicuity score."""
+    for band, below in INFLESZ_BANDS[:-1]:
+        if score < below:
+            return band
+    return INFLESZ_BANDS[-1][0] if score <= INFLESZ_BANDS[-1][1] else INFLESZ_TOP
+
+
+def _szigriszt_pazos(counts: _Counts) -> dict:
+    # Szigriszt Pazos 1993 (doctoral thesis, Universidad Complutense): 206.835 - 62.3 S/P - P/F.
+    ease = 206.835 - 62.3 * counts.syllables / counts.words - counts.words / counts.sentences
+    score = round(ease, 1)  # the band is the band of the score shown
+    return {"name": "szigriszt_pazos", "grade": _flesch_grade_from_ease(ease), "score": score,
+            "band": inflesz_band(score)}
+
+
+def _crawford(counts: _Counts) -> dict:
+    # Crawford 1984, "A Spanish language Fry-type readability procedure: elementary level" (Bilingual Education
+    # Paper Series 7(8), California State University, Los Angeles); validated for grades 1 to 6.
+    sentences_per_100 = 100 * counts.sentences / counts.words
+    syllables_per_100 = 100 * counts.syllables / counts.words
+    return {"name": "crawford", "grade": -0.205 * sentences_per_100 + 0.049 * syllables_per_100 - 3.407}
+
+
+FORMULAS = {"en": (_flesch_kincaid, _smog), "es": (_szigriszt_pazos, _crawford)}
+_EMPTY_EXTRAS = {"szigriszt_pazos": {"score": None, "band": None}}
+_FORMULA_NAMES = {"en": ("flesch_kincaid", "smog"), "es": ("szigriszt_pazos", "crawford")}
+
+
+def _graded(formula, counts: _Counts) -> dict:
+    result = formula(counts)
+    return dict(result, grade=round(max(0.0, result["grade"]), 1))
+
+
+def assess(text: str, lang: str, foreign: list[str] | tuple = ()) -> Assessment:
+    """The reading grade of `text` (in language `lang`) by each formula of its language, and the strictest.
+
+    English: Flesch-Kincaid grade (0.39 * words/sentence + 11.8 * syllables/word - 15.59) and SMOG
+    (1.0430 * sqrt(polysyllables * 30 / sentences) + 3.1291, polysyllables being words of 3+ syllables),
+    syllables from the CMU Pronouncing Dictionary. SMOG was built for 30-sentence samples and predicts full
+    comprehension; on patient-facing clinical prose it reads two to four grades above Flesch-Kincaid, while on
+    dense jargon (a physician's note, grade 13 or more) Flesch-Kincaid overtakes it: hence the highest of both.
+    Spanish: Szigriszt-Pazos perspicuity (206.835 - 62.3 * syllables/word - words/sentence) with its INFLESZ band
+    and the grade-like number `readability_grade` reports (Flesch's ease-to-grade table), and Crawford
+    (-0.205 * sentences per 100 words + 0.049 * syllables per 100 words - 3.407), validated for grades 1 to 6.
+
+    Each formula's result is {"name", "grade"} with the grade to 1 decimal, never below 0; Szigriszt-Pazos adds
+    "score" (1 decimal) and "band". `grade_level` is the highest grade. A text with no words has grade 0 for
+    every formula (and no Szigriszt-Pazos score or band: there is nothing to score).
+
+    `foreign`: stretches of `text` that are not in `lang` (free text nobody has translated). A patient who reads
+    only `lang` cannot read them, so scoring them with `lang`'s syllable rules ("Take with food." counts as a
+    short sentence of three short words) would flatter the summary. The rule:
+    - each stretch is found in `text` as whole words, ignoring case and runs of white space, and cut out; each
+      place it stands counts once (a stretch nowhere in `text` is still counted, once);
+    - its sentences count in `sentences` and its words in `words`, as for any text;
+    - each of its words counts as a hard word: a polysyllable for SMOG, and max(HARD_SYLLABLES = 4, the word's
+      own count) syllables for the formulas that count syllables. Four, not three: it is twice the Spanish mean
+      (about 2 a word), and it puts a text wholly in another language below 0 on Szigriszt-Pazos whatever its
+      sentence length (at three, short sentences still score up to about 20), the bottom of the scale (grade 17 by
+      Flesch's table): "cannot read";
+    - a formula's grade with the foreign stretches is never below its grade without them: a short foreign
+      sentence lowers words per sentence, which those formulas reward, and untranslated text must never make a
+      summary look easier.
+    """
+    lang = language_of(lang)
+    text = text or ""
+    own_text, stretches = _split_foreign(text, foreign or ())
+    own = _count(own_text, lang)
+    total = own
+    for stretch in stretches:
+        total += _count(stretch, lang, foreign=True)
+    if not total.words:
+        formulas = [{"name": name, "grade": 0.0, **_EMPTY_EXTRAS.get(name, {})} for name in _FORMULA_NAMES[lang]]
+        return Assessment(formulas=formulas, grade_level=0.0, words=0, sentences=0)
+    formulas = []
+    for formula in FORMULAS[lang]:
+        result = _graded(formula, total)
+        if own.words and total != own:
+            # the harder of the two: the higher grade, then the lower Szigriszt-Pazos score (both grade 17 below 0)
+            result = max(result, _graded(formula, own), key=lambda graded: (graded["grade"], -graded.get("score", 0)))
+        formulas.append(result)
+    return Assessment(formulas=formulas, grade_level=max(result["grade"] for result in formulas),
+                      words=total.words, sentences=total.sentences)

@@ -11,10 +11,15 @@ Matching rules (why they are this strict: a wrong replacement in a medicine list
   "IV" but not "iv" (lowercase roman numerals number lists); "SOB" but never "sob". A spelling listed in lowercase
   also matches capitalized at the start of a sentence ("Prn" opening a line).
 - Clinical words ("hypertension") match in any case, but a capitalized or upper-case form only at the start of a
-  sentence or list item: mid-sentence it is most likely a name ("Eastside Cardiology", "Renal Associates").
+  sentence or list item: mid-sentence it is most likely a name ("Eastside Cardiology", "Renal Associates"). Nor
+  when a capitalized word follows: "Renal Associates" opening a line is a name too.
+- Never change a meaning: a term that means two things a patient must tell apart is replaced only in a context that
+  decides it, else left as typed and reported by `hard_terms` ("low sodium" before "diet" is low salt, a lab result
+  otherwise; "D/C" is stop or discharge; "max 3 g daily" is a limit per day, not a dose once a day).
 - Ambiguous abbreviations are replaced only in a safe context, else reported by `hard_terms`: "PT" (physical
   therapy or prothrombin time), "ER"/"ED" (also extended release, erectile dysfunction), "NC"/"SC"/"MD"/"MI"
-  (also US states in addresses), "DM" (also dextromethorphan in "Mucinex DM"), "IV" (also "stage IV").
+  (also US states in addresses), "DM" (also dextromethorphan in "Mucinex DM"), "IV" (also "stage IV"), "CP", "MS";
+  in Spanish text also "IRA" (renal or respiratory), "MI" (miembro inferior), "FA", "TA" outside a reading.
 - Numbers, units (mg, mL, L, g, lb) and medicine names are never changed; "10 min" becomes "10 minutes".
 
 `to_plain` is idempotent: no replacement contains a term, and an explained abbreviation ("COPD (a long-term lung
@@ -31,7 +36,7 @@ from importlib import resources
 from ..languages import DEFAULT_LANGUAGE, LANGUAGES
 
 # Part of the version: changes to the matching rules re-render cached documents just as glossary edits do.
-_ENGINE_REVISION = "1"
+_ENGINE_REVISION = "2"
 
 _MAX_PASSES = 4
 _SENTENCE_BREAKS = ".!?:;,/\n\r"  # where a list item may start: "HTN, Hyperlipidemia"
@@ -207,12 +212,22 @@ def _scan(glossary: _Glossary, text: str):
         position = match.end()
 
 
+_NEXT_TITLE_WORD = re.compile(r"[ \t]+([^\W\d_])([^\W\d_])")
+
+
+def _name_follows(text: str, end: int) -> bool:
+    """ "Renal Associates", "Cardiology Clinic": a capitalized word right after is most likely part of a name."""
+    word = _NEXT_TITLE_WORD.match(text, end)
+    return word is not None and word.group(1).isupper() and word.group(2).islower()
+
+
 def _matches(glossary: _Glossary, text: str):
-    """Every glossary match to act on, with its entry; a spelling not listed as such needs a sentence start."""
+    """Every glossary match to act on, with its entry; a spelling not listed as such needs a sentence start, and
+    is not part of a name there ("Renal Associates" opening a line stays as typed)."""
     for match in _scan(glossary, text):
         entry = _entry_for(glossary, match)
         if not entry.is_pattern and " ".join(match.group().split()) not in entry.exact_forms:
-            if not _at_sentence_start(text, match.start()):
+            if not _at_sentence_start(text, match.start()) or _name_follows(text, match.end()):
                 continue
         yield match, entry
 
@@ -238,8 +253,9 @@ def _render(glossary: _Glossary, entry: _Entry, match: re.Match) -> str:
     unit = glossary.units.get(unit_text.lower())
     count = m or n
     unit_word = (unit["one"] if _is_one(count) else unit["many"]) if unit else unit_text
-    replacements = {"{n}": n, "{m}": m, "{unit}": unit_word, "{per}": unit["per"] if unit else unit_text}
-    return re.sub(r"\{(?:n|m|unit|per)\}", lambda placeholder: replacements[placeholder.group()], template)
+    replacements = {**groups, "n": n, "m": m, "unit": unit_word, "per": unit["per"] if unit else unit_text}
+    # Any other named group is copied as typed: "{lead} a day" keeps "max 3 g" of "max 3 g daily".
+    return re.sub(r"\{(\w+)\}", lambda placeholder: replacements.get(placeholder.group(1), ""), template)
 
 
 _END = re.compile(r"\s*\Z")

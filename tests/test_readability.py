@@ -212,7 +212,7 @@ def test_foreign_stretches_are_found_ignoring_case_and_white_space_as_whole_word
     marked = assess(text, "es", foreign=["take with\nfood."])
     assert marked.sentences == 3 and marked.words == 6
     assert marked.grade_level > assess(text, "es").grade_level
-    # "Rest" is no stretch of "Restaurante": nothing is cut, so the stretch (in the summary somewhere) counts once more.
+    # "Rest" is not found inside "Restaurante", so the stretch (in the summary somewhere) counts once, on its own.
     inside = assess("Restaurante cerca.", "es", foreign=["Rest"])
     assert (inside.words, inside.sentences) == (3, 2)
 
@@ -283,3 +283,11 @@ def test_untranslated_sentences_never_lower_the_english_grade(base, foreign):
     mixed = assess(" ".join(base + foreign), "en", foreign=foreign)
     for name, grade in grades(plain).items():
         assert grades(mixed)[name] >= grade
+
+
+def test_a_foreign_fragment_inside_a_sentence_does_not_split_it():
+    # "Para:" is Spanish (Pa-ra, 2 syllables); the 6 English words count 4 syllables each: 1 sentence, 7 words,
+    # 26 syllables. Szigriszt-Pazos = 206.835 - 62.3 * 26/7 - 7 = 206.835 - 231.4 - 7 = -31.565
+    result = assess("Para: Calms the swelling in your lungs.", "es", foreign=["Calms the swelling in your lungs"])
+    assert (result.words, result.sentences) == (7, 1)
+    assert formula(result, "szigriszt_pazos")["score"] == -31.6

@@ -22,18 +22,23 @@ _NOT_SENTENCE_END = {"dr", "mr", "mrs", "ms", "st", "ave", "jr", "sr", "vs", "et
 _SENTENCE_END = re.compile(r"([.!?]+)(?=\s|$)|\n+")
 
 
-def _sentences(text: str) -> list[str]:
-    """Sentences, also ended by a line break: a list item reads as a sentence."""
-    sentences, start = [], 0
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence, also ended by a line break: a list item reads as a sentence."""
+    spans, start = [], 0
     for end in _SENTENCE_END.finditer(text):
         if end.group(1):
             previous = re.search(r"([\w.]+)$", text[max(start, end.start() - 12):end.start()])
             if previous and previous.group(1).lower() in _NOT_SENTENCE_END:
                 continue
-        sentences.append(text[start:end.start()])
+        spans.append((start, end.start()))
         start = end.end()
-    sentences.append(text[start:])
-    return [sentence for sentence in sentences if _WORD.search(sentence)]
+    spans.append((start, len(text)))
+    return [(begin, end) for begin, end in spans if _WORD.search(text[begin:end])]
+
+
+def _sentences(text: str) -> list[str]:
+    """Sentences, also ended by a line break: a list item reads as a sentence."""
+    return [text[begin:end] for begin, end in _sentence_spans(text)]
 
 
 @cache
@@ -160,39 +165,49 @@ def _syllable_counter(lang: str):
     return _spanish_syllables if lang == "es" else _english_syllables
 
 
-def _count(text: str, lang: str, *, foreign: bool = False) -> _Counts:
+def _count(text: str, lang: str, foreign: list[tuple[int, int]] = (), *, all_foreign: bool = False) -> _Counts:
+    """Counts of `text`; a word inside a `foreign` (start, end) range, or any word if `all_foreign`, is hard."""
     syllables_of = _syllable_counter(lang)
     counts = _Counts()
-    for sentence in _sentences(text):
-        syllables = [syllables_of(word) for word in _WORD.findall(sentence)]
-        if foreign:
-            syllables = [max(HARD_SYLLABLES, count) for count in syllables]
+    for begin, end in _sentence_spans(text):
+        syllables = []
+        for word in _WORD.finditer(text, begin, end):
+            count = syllables_of(word.group())
+            if all_foreign or any(start <= word.start() < stop for start, stop in foreign):
+                count = max(HARD_SYLLABLES, count)
+            syllables.append(count)
         counts += _Counts(len(syllables), 1, sum(syllables), sum(count >= 3 for count in syllables))
     return counts
 
 
-def _stretch_pattern(stretch: str) -> re.Pattern | None:
+def _stretch_pattern(stretch: str) -> re.Pattern:
     """The stretch wherever it stands as whole words, ignoring case and runs of white space."""
-    words = stretch.split()
-    if not words:
-        return None
-    return re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?!\w)", re.IGNORECASE)
+    return re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, stretch.split())) + r"(?!\w)", re.IGNORECASE)
 
 
-def _split_foreign(text: str, foreign: Iterable[str]) -> tuple[str, list[str]]:
-    """`text` with each foreign stretch cut out (a line break in its place), and the stretches to count as foreign:
-    one per place a stretch was found, or once if it is nowhere in `text` (it is in the summary, so it is counted).
-    The longest stretches are cut first, so one inside another is not counted twice."""
-    original, pieces = text, []
+def _find_foreign(text: str, foreign: Iterable[str]) -> tuple[list[tuple[int, int]], list[str]]:
+    """Where the foreign stretches stand in `text`, and the stretches that stand nowhere in it. The longest are
+    looked for first, and a place inside one already found is not taken again (no word is counted twice)."""
+    places: list[tuple[int, int]] = []
+    missing = []
     for stretch in sorted({s for s in foreign if s and s.strip()}, key=len, reverse=True):
-        pattern = _stretch_pattern(stretch)
-        found = [match.group() for match in pattern.finditer(text)]
-        if found:
-            pieces.extend(found)  # as it stands in the text, so its sentences split as the text's do
-            text = pattern.sub("\n", text)
-        elif not pattern.search(original):
-            pieces.append(stretch)
-    return text, pieces
+        matches = list(_stretch_pattern(stretch).finditer(text))
+        if not matches:
+            missing.append(stretch)
+        for match in matches:
+            if not any(match.start() < stop and start < match.end() for start, stop in places):
+                places.append(match.span())
+    return sorted(places), missing
+
+
+def _without(text: str, places: list[tuple[int, int]]) -> str:
+    """`text` with the places blanked out (a space each, so no sentence is ended or joined by the cut)."""
+    pieces, previous = [], 0
+    for start, stop in places:
+        pieces.append(text[previous:start])
+        previous = stop
+    pieces.append(text[previous:])
+    return " ".join(pieces)
 
 
 def _flesch_kincaid(counts: _Counts) -> dict:
@@ -259,25 +274,26 @@ def assess(text: str, lang: str, foreign: list[str] | tuple = ()) -> Assessment:
     `foreign`: stretches of `text` that are not in `lang` (free text nobody has translated). A patient who reads
     only `lang` cannot read them, so scoring them with `lang`'s syllable rules ("Take with food." counts as a
     short sentence of three short words) would flatter the summary. The rule:
-    - each stretch is found in `text` as whole words, ignoring case and runs of white space, and cut out; each
-      place it stands counts once (a stretch nowhere in `text` is still counted, once);
-    - its sentences count in `sentences` and its words in `words`, as for any text;
+    - each stretch is found in `text` as whole words, ignoring case and runs of white space; a stretch nowhere in
+      `text` is still counted, once, as sentences of its own (it is in the summary: it must not be ignored);
+    - sentences are those of `text` as it stands, so a foreign sentence is one more sentence and a foreign fragment
+      inside a sentence ("Para: Calms the swelling.") does not split it; every word counts in `words`;
     - each of its words counts as a hard word: a polysyllable for SMOG, and max(HARD_SYLLABLES = 4, the word's
       own count) syllables for the formulas that count syllables. Four, not three: it is twice the Spanish mean
       (about 2 a word), and it puts a text wholly in another language below 0 on Szigriszt-Pazos whatever its
       sentence length (at three, short sentences still score up to about 20), the bottom of the scale (grade 17 by
       Flesch's table): "cannot read";
-    - a formula's grade with the foreign stretches is never below its grade without them: a short foreign
-      sentence lowers words per sentence, which those formulas reward, and untranslated text must never make a
-      summary look easier.
+    - a formula's grade with the foreign stretches is never below its grade on `text` with them blanked out: a
+      short foreign sentence lowers words per sentence, which the formulas reward, and untranslated text must
+      never make a summary look easier.
     """
     lang = language_of(lang)
     text = text or ""
-    own_text, stretches = _split_foreign(text, foreign or ())
-    own = _count(own_text, lang)
-    total = own
-    for stretch in stretches:
-        total += _count(stretch, lang, foreign=True)
+    places, missing = _find_foreign(text, foreign or ())
+    total = _count(text, lang, places)
+    for stretch in missing:
+        total += _count(stretch, lang, all_foreign=True)
+    own = _count(_without(text, places), lang) if places or missing else total
     if not total.words:
         formulas = [{"name": name, "grade": 0.0, **_EMPTY_EXTRAS.get(name, {})} for name in _FORMULA_NAMES[lang]]
         return Assessment(formulas=formulas, grade_level=0.0, words=0, sentences=0)

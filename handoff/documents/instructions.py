@@ -409,11 +409,11 @@ _RULES = [
     _rule(rf"(?:q\.?|every|each|cada|c/)\s*(?P<n>\d+)(?:\s*(?:-|–|to|a)\s*(?P<m>\d+))?\s*(?P<unit>{_TIME_UNIT_RE})\.?",
           _interval),
     # Counts a day.
-    _rule(rf"q\.?d\.?|daily|once\s+(?:a\s+day|daily)|every\s+day|each\s+day|1{_TIMES}{_A_DAY}|{_COUNT}{_TIMES}?{_A_DAY}"
+    _rule(rf"q\.?d\.?|daily|once\s+(?:a\s+day|daily)|every\s+day|each\s+day|1{_TIMES}{_A_DAY}|{_COUNT}(?:{_TIMES}|\s*){_A_DAY}"
           rf"|diariamente|todos\s+los\s+d[ií]as|cada\s+d[ií]a|qday|(?:una|1)\s+vez\s+(?:al|por|a)\s+d[ií]a",
           lambda sig, m: sig.set_base(("tpd", int(_WORD_NUMBERS.get((m.groupdict().get("k") or "1").lower(),
                                                                         m.groupdict().get("k") or "1"))))),
-    _rule(rf"{_COUNT}{_TIMES}?{_A_WEEK}", _times_per("week")),
+    _rule(rf"{_COUNT}(?:{_TIMES}|\s*){_A_WEEK}", _times_per("week")),
     _rule(r"b\.?i\.?d\.?|twice", lambda sig, m: sig.set_base(("tpd", 2))),
     _rule(r"t\.?i\.?d\.?", lambda sig, m: sig.set_base(("tpd", 3))),
     _rule(r"q\.?i\.?d\.?", lambda sig, m: sig.set_base(("tpd", 4))),
@@ -469,8 +469,11 @@ _PRN = re.compile(r"(?:p\.?r\.?n\.?|as\s+needed|if\s+needed|when\s+needed|only\s
                   r"|seg[uú]n\s+(?:sea\s+)?necesari[oa]|seg[uú]n\s+necesidad|si\s+(?:lo\s+)?necesita|si\s+es\s+necesario"
                   r"|en\s+caso\s+necesario|a\s+demanda)" + _END, re.IGNORECASE)
 _REASON_INTRO = re.compile(r"(?:for|para|por|de|if\s+you\s+have|si\s+tiene)\s+", re.IGNORECASE)
-_REASON = re.compile(r"(?:" + _alternation(_REASON_BY_SPELLING) + r")(?![\w])", re.IGNORECASE)
+_REASON = re.compile(r"(?:(?:the|el|la|los|las)\s+)?(?:" + _alternation(_REASON_BY_SPELLING) + r")(?![\w])",
+                     re.IGNORECASE)
 _REASON_JOIN = re.compile(r"\s*(?:/|,|\bor\b|\bo\b|\band\b|\by\b|&)\s*", re.IGNORECASE)
+_SEQUENCE = re.compile(r"\b(?:then|followed\s+by|taper|luego|despu[eé]s\s+(?!de\b|del\b)|y\s+despu[eé]s)",
+                       re.IGNORECASE)
 _SEPARATORS = re.compile(r"(?:[\s,;:()\[\]+&=]|\.(?!\d)|/(?!\d)|-(?=\s)|–)+")
 _HARD_BREAK = re.compile(r"[,;()\[\]\n]")
 _WORD = re.compile(r"[^\s,;()\[\]]+")
@@ -544,7 +547,8 @@ def _read_prn(text: str, pos: int, sig: _Sig) -> int:
         reason = _REASON.match(text, at)
         if not reason:
             break
-        reasons.append(_REASON_BY_SPELLING[re.sub(r"\s+", " ", reason.group(0).lower())])
+        spelling = re.sub(r"^(?:the|el|la|los|las)\s+", "", re.sub(r"\s+", " ", reason.group(0).lower()))
+        reasons.append(_REASON_BY_SPELLING[spelling])
         end = reason.end()
         join = _REASON_JOIN.match(text, end)
         if not join:
@@ -724,8 +728,15 @@ def _compose(medication: dict, lang: str, until_text) -> Instruction:
     en = lang == "en"
     sig = _Sig()
     untranslated: list[str] = []
-    for field in ("route", "frequency"):
-        untranslated += _scan(_field(medication, field), field, sig)
+    untranslated += _scan(_field(medication, "route"), "route", sig)
+    frequency = _field(medication, "frequency")
+    if _SEQUENCE.search(frequency):
+        # A taper or a sequence ("2 tabs daily x 3 days, then 1 tab daily") is more than one sentence can say safely:
+        # none of it is composed, all of it is shown as typed.
+        untranslated.append(frequency)
+        sig.notes.append(f"frequency '{frequency}' is a sequence or taper; left out of the sentence")
+    else:
+        untranslated += _scan(frequency, "frequency", sig)
     dose = _field(medication, "dose")
     if dose:
         # The dose is read into a copy first: if any word of it is not understood, none of it is used.

@@ -13,8 +13,8 @@ interval, "only if needed for ...", meals, duration) and writes one sentence fro
   is left out of the sentence and returned in `untranslated`, so no sentence is ever half in one language.
 - The times the nurse ticked (`schedule`) win over the frequency for the Universal Medication Schedule slots, and the
   sentence says those times, so the row's words and its marks always agree; disagreements go to `notes`.
-- Ambiguous abbreviations on the ISMP error-prone list that have two readings (OD, OS, OU, AU, IN, cc...) are not
-  parsed: they stay in `untranslated` for a person to read.
+- Ambiguous abbreviations on the ISMP error-prone list that have two readings (OD, OS, OU, AU, AS, IN, a lowercase
+  "u" or "iv") are not parsed: they stay in `untranslated` for a person to read. Tapers ("then ...") likewise.
 
 `until`: `compose` returns the ISO date in `Instruction.until` and writes "until December 1, 2026" itself (a small
 month table, no locale machinery); a caller with Babel passes `until_text="Tuesday, December 1, 2026"` (already in

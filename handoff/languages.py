@@ -2,3 +2,4 @@
 
 LANGUAGES = ("en", "es")
 DEFAULT_LANGUAGE = "en"
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}  # for staff-facing messages, in English

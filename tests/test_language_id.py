@@ -65,29 +65,6 @@ def test_accuracy_on_the_corpus(name, floor, capsys):
     assert not swapped, f"full sentences given the other language: {swapped}"
 
 
-def test_candidates_compared_on_the_same_rules(capsys):
-    """The evidence for the choice: the same domain rules with py3langid as the model (when it is installed)."""
-    py3langid = pytest.importorskip("py3langid.langid")
-    ident = py3langid.LanguageIdentifier.from_model_file(py3langid.MODEL_FILE, norm_probs=True)
-    ident.set_languages(["en", "es"])
-
-    def p_english(text):
-        return dict(ident.rank(text))["en"]
-
-    for name in ("phrases.tsv", "heldout.tsv"):
-        rows = _corpus(name)
-        results = {}
-        for model, p in (("lingua", language._lingua_p_english), ("py3langid", p_english)):
-            p("warm up")
-            start = time.perf_counter()
-            accuracy, misses, _ = _score(rows, lambda t, p=p: language._decide(language._normalize(t), p))
-            per_call = (time.perf_counter() - start) / len(rows)
-            results[model] = accuracy
-            with capsys.disabled():
-                print(f"\n{model} on {name}: {accuracy:.1%}, {per_call * 1e6:.0f} µs a call; misses {misses}")
-        assert results["lingua"] >= results["py3langid"]
-
-
 @pytest.mark.parametrize(
     "text, want",
     [

@@ -3,7 +3,8 @@
 import pytest
 
 
-def add(client, lang="es", source="Walk 10 min TID, increase slowly.", text="Camine 10 minutos 3 veces al día."):
+# Words no phrase-library entry uses (mailbox, buzón; cast, yeso), so searches find only these.
+def add(client, lang="es", source="Walk to the mailbox TID.", text="Camine hasta el buzón 3 veces al día."):
     return client.post("/api/v1/translations", json={"lang": lang, "source": source, "text": text})
 
 
@@ -14,7 +15,7 @@ def test_clinicians_and_admins_add_entries(make_user, role):
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert {k: body[k] for k in ("lang", "source", "text", "created_by")} == {
-        "lang": "es", "source": "Walk 10 min TID, increase slowly.", "text": "Camine 10 minutos 3 veces al día.",
+        "lang": "es", "source": "Walk to the mailbox TID.", "text": "Camine hasta el buzón 3 veces al día.",
         "created_by": client.username}
     assert isinstance(body["id"], int) and body["created_at"].endswith("Z")
 
@@ -35,20 +36,20 @@ def test_without_credentials_it_is_401(client):
 
 
 def test_a_later_entry_supersedes_and_matching_ignores_case_and_spacing(nurse, physician):
-    first = add(nurse, text="Camine 10 minutos tres veces al día.").get_json()
-    second = add(physician, source="  walk 10 MIN   tid, increase slowly. ", text="Camine 10 minutos 3 veces al día; "
-                 "aumente poco a poco.").get_json()
-    listed = nurse.get("/api/v1/translations?lang=es&q=camine").get_json()
+    first = add(nurse, text="Camine hasta el buzón tres veces al día.").get_json()
+    second = add(physician, source="  walk to the MAILBOX   tid. ", text="Camine hasta el buzón 3 veces al día; "
+                 "vaya despacio.").get_json()
+    listed = nurse.get("/api/v1/translations?lang=es&q=buzón").get_json()
     assert [e["id"] for e in listed] == [second["id"]]
     assert first["id"] != second["id"]  # nothing was overwritten: the first entry still exists
-    assert listed[0]["text"].endswith("aumente poco a poco.")
+    assert listed[0]["text"].endswith("vaya despacio.")
 
 
 def test_search_covers_source_and_text_and_the_list_is_paginated(nurse):
-    add(nurse, source="Keep the dressing dry for 48 h", text="Mantenga el vendaje seco durante 48 horas.")
-    add(nurse, lang="en", source="Mantenga la herida limpia", text="Keep the wound clean.")
-    assert [e["lang"] for e in nurse.get("/api/v1/translations?q=vendaje").get_json()] == ["es"]
-    assert [e["text"] for e in nurse.get("/api/v1/translations?q=herida&lang=en").get_json()] == ["Keep the wound clean."]
+    add(nurse, source="Keep the cast dry for 48 h", text="Mantenga el yeso seco durante 48 horas.")
+    add(nurse, lang="en", source="Mantenga limpio el yeso", text="Keep the cast clean.")
+    assert [e["lang"] for e in nurse.get("/api/v1/translations?q=yeso seco").get_json()] == ["es"]
+    assert [e["text"] for e in nurse.get("/api/v1/translations?q=yeso&lang=en").get_json()] == ["Keep the cast clean."]
     page = nurse.get("/api/v1/translations?per_page=1")
     assert page.status_code == 200 and len(page.get_json()) == 1
     assert int(page.headers["X-Total-Count"]) >= 2 and 'rel="next"' in page.headers["Link"]
@@ -67,3 +68,15 @@ def test_a_hospital_entry_outranks_the_library_even_an_older_one(app, nurse):
     found = [e for e in nurse.get("/api/v1/translations?lang=es&q=101").get_json()
              if e["source"].casefold() == "fever over 101 f"]
     assert [e["id"] for e in found] == [mine["id"]]
+def test_the_phrase_library_ships_in_both_languages(nurse):
+    from handoff.translation_memory.service import LIBRARY
+
+    if not LIBRARY.exists():
+        pytest.fail(f"the phrase library {LIBRARY} is missing")
+    for lang in ("en", "es"):
+        response = nurse.get(f"/api/v1/translations?lang={lang}&per_page=1")
+        assert int(response.headers["X-Total-Count"]) >= 150, lang
+    builtin = nurse.get("/api/v1/translations?lang=es&per_page=200").get_json()
+    assert all(e["builtin"] and e["created_by"] is None and e["author"] for e in builtin if e["builtin"])
+
+

@@ -25,9 +25,26 @@ class FlaggedTermSchema(Schema):
     suggestion = fields.String()
 
 
+class UntranslatedSchema(Schema):
+    path = fields.String(metadata={"description": "Where the text is, under data"})
+    text = fields.String(metadata={"description": "Exactly what a translation's source must match"})
+
+
+class FormulaSchema(Schema):
+    name = fields.String(metadata={"enum": ["flesch_kincaid", "smog", "szigriszt_pazos", "crawford"]})
+    grade = fields.Float()
+    score = fields.Float(allow_none=True, metadata={"description": "Szigriszt-Pazos perspicuity (INFLESZ scale)"})
+    band = fields.String(allow_none=True, metadata={"description": "INFLESZ band, e.g. \"bastante fácil\""})
+
+
 class ReadabilitySchema(Schema):
-    grade_level = fields.Float()
+    grade_level = fields.Float(metadata={"description": "Flesch-Kincaid (en) or Szigriszt-Pazos (es) of the page"})
+    strictest_grade = fields.Float(metadata={"description": "The highest grade of `formulas`, with text left in "
+                                                            "another language counted as hard"})
+    formulas = fields.List(fields.Nested(FormulaSchema))
     target = fields.Integer()
     flagged_terms = fields.List(fields.Nested(FlaggedTermSchema))
+    untranslated = fields.List(fields.Nested(UntranslatedSchema),
+                               metadata={"description": "Patient-visible free text not in the summary's language"})
     lang = fields.String()
     revision = fields.Integer()

@@ -2,17 +2,21 @@
 
 Only patient-facing fields are read here: the hospital course, the checklist and the
 teach-back notes never reach this view. Fixed text goes through gettext (the caller
-sets the locale); free text is shown as the clinician typed it, after the glossary has
-replaced abbreviations and jargon (`to_plain`).
+sets the locale). Free text becomes `Passage`s through the `Localizer` (localize.py): in
+the patient's language (a translation, or typed so, with the glossary applied), or shown
+as typed and marked as not translated. A fixed sentence embeds free text only when that
+text is in the patient's language, so no sentence is ever half in one language.
 """
 
 from datetime import date, datetime
 
 from flask_babel import format_date, format_time, gettext
 
-from .glossary import to_plain
+from .instructions import compose
+from .localize import EMPTY, Localizer, Passage, Segment
 
 SCHEDULE_SLOTS = ("morning", "noon", "evening", "bedtime", "as_needed")
+SELF_CARE_FIELDS = ("activity", "diet", "wound_care", "equipment", "home_services")
 
 
 def slot_labels() -> dict[str, str]:
@@ -24,89 +28,139 @@ def status_labels() -> dict[str, str]:
     return {"new": gettext("NEW"), "changed": gettext("CHANGED"), "stopped": gettext("STOP"), "unchanged": ""}
 
 
-def build_patient_summary(patient, data: dict, lang: str) -> dict:
-    """Everything the summary shows, in reading order, with plain words already applied."""
+def _rows(data: dict, key: str) -> list[tuple[int, dict]]:
+    return [(index, row) for index, row in enumerate(data.get(key) or []) if isinstance(row, dict)]
 
-    def plain(text) -> str:
-        return to_plain(text, lang).strip() if isinstance(text, str) else ""
 
-    encounter = data.get("encounter") or {}
-    medications = [m for m in (data.get("medications") or []) if isinstance(m, dict)]
-    taking = [_medicine(m, plain) for m in medications if m.get("status") != "stopped"]
-    stopped = [_medicine(m, plain) for m in medications if m.get("status") == "stopped"]
-    follow_ups = [_appointment(f, plain) for f in (data.get("follow_up") or []) if isinstance(f, dict)]
-    signs = [s for s in (data.get("warning_signs") or []) if isinstance(s, dict) and s.get("sign")]
-    call_us = [plain(s["sign"]) for s in signs if s.get("action") == "call_clinic"]
-    emergency = [plain(s["sign"]) for s in signs if s.get("action") in ("call_911", "go_to_er")]
-    contacts = [
-        {"role": plain(c.get("role")), "name": plain(c.get("name")), "phone": c.get("phone") or "",
-         "hours": plain(c.get("hours"))}
-        for c in (data.get("contacts") or []) if isinstance(c, dict)
-    ]
+def patient_texts(data: dict) -> list[str]:
+    """Every free-text value the summary may show (what the translation memory is asked about)."""
+    texts = []
     principal = ((data.get("diagnoses") or {}).get("principal")) or {}
-    secondary = [d for d in ((data.get("diagnoses") or {}).get("secondary") or []) if isinstance(d, dict)]
-    self_care_fields = (("activity", gettext("Activity")), ("diet", gettext("Food and drink")),
-                        ("wound_care", gettext("Caring for your wound")), ("equipment", gettext("Equipment")),
-                        ("home_services", gettext("Help at home")))
+    texts += [principal.get("plain"), principal.get("clinical"), data.get("what_matters")]
+    for _index, d in _rows(data.get("diagnoses") or {}, "secondary"):
+        texts += [d.get("plain"), d.get("clinical")]
+    for _index, m in _rows(data, "medications"):
+        texts += [m.get("dose"), m.get("route"), m.get("frequency"), m.get("purpose"), m.get("change_note")]
+    for _index, f in _rows(data, "follow_up"):
+        texts += [f.get("with"), f.get("when"), f.get("purpose")]
+    for _index, p in _rows(data, "pending_results"):
+        texts.append(p.get("test"))
+    for _index, s in _rows(data, "warning_signs"):
+        texts.append(s.get("sign"))
+    for _index, c in _rows(data, "contacts"):
+        texts += [c.get("role"), c.get("hours")]
+    for _index, a in _rows(data, "allergies"):
+        texts.append(a.get("reaction"))
     self_care = data.get("self_care") or {}
-    allergies = [
-        {"substance": plain(a.get("substance")), "reaction": plain(a.get("reaction"))}
-        for a in (data.get("allergies") or []) if isinstance(a, dict) and a.get("substance")
+    texts += [self_care.get(key) for key in SELF_CARE_FIELDS]
+    return [text for text in texts if isinstance(text, str) and text.strip()]
+
+
+def build_patient_summary(patient, data: dict, localizer: Localizer) -> dict:
+    """Everything the summary shows, in reading order, in the patient's language or marked."""
+    text = localizer.passage
+    encounter = data.get("encounter") or {}
+    medications = _rows(data, "medications")
+    taking = [_medicine(m, f"medications.{i}", localizer) for i, m in medications if m.get("status") != "stopped"]
+    stopped = [_medicine(m, f"medications.{i}", localizer) for i, m in medications if m.get("status") == "stopped"]
+    follow_ups = [_appointment(f, f"follow_up.{i}", localizer) for i, f in _rows(data, "follow_up")]
+    signs = [(i, s) for i, s in _rows(data, "warning_signs") if s.get("sign")]
+    call_us = [text(s["sign"], f"warning_signs.{i}.sign") for i, s in signs if s.get("action") == "call_clinic"]
+    emergency = [text(s["sign"], f"warning_signs.{i}.sign") for i, s in signs
+                 if s.get("action") in ("call_911", "go_to_er")]
+    contacts = [
+        {"role": text(c.get("role"), f"contacts.{i}.role"), "name": localizer.name(c.get("name")),
+         "phone": c.get("phone") or "", "hours": text(c.get("hours"), f"contacts.{i}.hours")}
+        for i, c in _rows(data, "contacts")
     ]
+    diagnoses = data.get("diagnoses") or {}
+    self_care_labels = {"activity": gettext("Activity"), "diet": gettext("Food and drink"),
+                        "wound_care": gettext("Caring for your wound"), "equipment": gettext("Equipment"),
+                        "home_services": gettext("Help at home")}
+    self_care = data.get("self_care") or {}
+    self_care_rows = [(self_care_labels[key], text(self_care.get(key), f"self_care.{key}")) for key in SELF_CARE_FIELDS]
     return {
-        "lang": lang,
+        "lang": localizer.lang,
         "patient_name": f"{patient.given_name} {patient.family_name}",
         "birth_date": format_date(patient.birth_date, "long"),
         "discharged_on": _format_date_text(encounter.get("discharged_on")),
         "plan": _plan(taking, stopped, follow_ups, call_us, emergency, contacts),
-        "reason": plain(principal.get("plain")) or plain(principal.get("clinical")),
-        "other_problems": [plain(d.get("plain")) or plain(d.get("clinical")) for d in secondary
-                           if d.get("plain") or d.get("clinical")],
+        "reason": _diagnosis(diagnoses.get("principal"), "diagnoses.principal", localizer),
+        "other_problems": [p for p in (_diagnosis(d, f"diagnoses.secondary.{i}", localizer)
+                                       for i, d in _rows(diagnoses, "secondary")) if p],
         "slots": [(slot, slot_labels()[slot]) for slot in SCHEDULE_SLOTS],
         "medicines": taking,
         "stopped_medicines": stopped,
         "appointments": follow_ups,
         "pending_results": [
-            {"test": plain(p.get("test")), "expected_on": _format_date_text(p.get("expected_on")),
-             "owner": plain(p.get("owner"))}
-            for p in (data.get("pending_results") or []) if isinstance(p, dict) and p.get("test")
+            {"test": text(p.get("test"), f"pending_results.{i}.test"),
+             "expected_on": _format_date_text(p.get("expected_on")), "owner": localizer.name(p.get("owner"))}
+            for i, p in _rows(data, "pending_results") if p.get("test")
         ],
         "call_us_if": call_us,
         "emergency_if": emergency,
-        "self_care": [(label, plain(self_care.get(key))) for key, label in self_care_fields
-                      if plain(self_care.get(key))],
+        "self_care": [(label, passage) for label, passage in self_care_rows if passage],
         "contacts": contacts,
-        "what_matters": plain(data.get("what_matters")),
-        "allergies": allergies,
+        "what_matters": text(data.get("what_matters"), "what_matters"),
+        "allergies": [
+            {"substance": localizer.name(a.get("substance")), "reaction": text(a.get("reaction"),
+                                                                               f"allergies.{i}.reaction")}
+            for i, a in _rows(data, "allergies") if a.get("substance")
+        ],
         "no_known_allergies": data.get("no_known_allergies") is True,
     }
 
 
-def _medicine(medication: dict, plain) -> dict:
-    schedule = [s for s in (medication.get("schedule") or []) if s in SCHEDULE_SLOTS]
-    parts = [plain(medication.get("route")), plain(medication.get("frequency"))]
-    how = " ".join(_mid_sentence(part) if index else part for index, part in enumerate(p for p in parts if p))
+def _diagnosis(diagnosis, path: str, localizer: Localizer) -> Passage:
+    """The patient's words for a problem when given, else the clinical name."""
+    if not isinstance(diagnosis, dict):
+        return EMPTY
+    if isinstance(diagnosis.get("plain"), str) and diagnosis["plain"].strip():
+        return localizer.passage(diagnosis["plain"], f"{path}.plain")
+    return localizer.passage(diagnosis.get("clinical"), f"{path}.clinical")
+
+
+def _medicine(medication: dict, path: str, localizer: Localizer) -> dict:
+    """The instruction is composed in the patient's language from dose, route and frequency (instructions.py);
+    what could not be composed follows it, translated or marked, never glued into the sentence."""
+    until = _format_date_text(medication.get("until"))
+    instruction = compose(medication, localizer.lang, until_text=until or None)
+    leftovers = [localizer.passage(text, f"{path}.{_source_field(medication, text)}")
+                 for text in instruction.untranslated]
+    how = Passage((Segment(instruction.text),)) if instruction.text else EMPTY
+    schedule = [slot for slot in SCHEDULE_SLOTS if slot in instruction.slots]
     return {
-        "name": plain(medication.get("name")) or (medication.get("name") or ""),
-        "dose": plain(medication.get("dose")),
-        "how": how,
-        "purpose": plain(medication.get("purpose")),
+        "name": localizer.name(medication.get("name")),
+        "dose": localizer.passage(medication.get("dose"), f"{path}.dose"),
+        "how": _joined([how, *leftovers]),
+        "purpose": localizer.passage(medication.get("purpose"), f"{path}.purpose"),
         "status": medication.get("status") or "unchanged",
         "status_label": status_labels().get(medication.get("status") or "unchanged", ""),
-        "change_note": plain(medication.get("change_note")),
-        "until": _format_date_text(medication.get("until")),
+        "change_note": localizer.passage(medication.get("change_note"), f"{path}.change_note"),
+        "until": "" if instruction.until else until,  # the composed sentence already says until when
         "schedule": schedule,
         "has_schedule": bool(schedule),
     }
 
 
-def _appointment(follow_up: dict, plain) -> dict:
+def _source_field(medication: dict, text: str) -> str:
+    """Which field a part the composer could not use came from (for the path of an untranslated item)."""
+    return next((key for key in ("frequency", "route", "dose", "until")
+                 if isinstance(medication.get(key), str) and text in medication[key]), "frequency")
+
+
+def _joined(passages: list[Passage]) -> Passage:
+    return Passage(tuple(segment for passage in passages for segment in passage.segments))
+
+
+def _appointment(follow_up: dict, path: str, localizer: Localizer) -> dict:
+    when = follow_up.get("when")
     return {
-        "with": plain(follow_up.get("with")),
-        "when": _format_when(follow_up.get("when"), plain),
-        "when_is_date": _is_iso(follow_up.get("when")),
-        "where": plain(follow_up.get("where")),
-        "purpose": plain(follow_up.get("purpose")),
+        "with": localizer.passage(follow_up.get("with"), f"{path}.with"),
+        "when": _format_when(when, f"{path}.when", localizer),
+        "when_is_date": _is_iso(when),
+        "where": localizer.name(follow_up.get("where")),
+        "purpose": localizer.passage(follow_up.get("purpose"), f"{path}.purpose"),
         "booked": follow_up.get("booked") is True,
     }
 
@@ -128,17 +182,17 @@ def _is_iso(value) -> bool:
         return False
 
 
-def _format_when(value, plain) -> str:
-    """A datetime reads as "Thursday, November 27, 2026, 10:30 AM"; free text stays as typed."""
+def _format_when(value, path: str, localizer: Localizer) -> Passage:
+    """A datetime reads as "Thursday, November 27, 2026, 10:30 AM"; free text is a passage."""
     if not isinstance(value, str) or not value:
-        return ""
+        return EMPTY
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        return plain(value)
+        return localizer.passage(value, path)
     if len(value) <= 10:
-        return format_date(moment.date(), "full")
-    return f"{format_date(moment.date(), 'full')}, {format_time(moment.time(), 'short')}"
+        return Passage((Segment(format_date(moment.date(), "full")),))
+    return Passage((Segment(f"{format_date(moment.date(), 'full')}, {format_time(moment.time(), 'short')}"),))
 
 
 def _mid_sentence(text: str) -> str:
@@ -148,31 +202,49 @@ def _mid_sentence(text: str) -> str:
     return text
 
 
+def _inline(passages: list[Passage]) -> list[str] | None:
+    """The passages as sentence parts, or None when any is not in the patient's language."""
+    if not passages or not all(passage.in_language for passage in passages):
+        return None
+    return [_mid_sentence(str(passage).rstrip(".")) for passage in passages]
+
+
 def _plan(taking, stopped, appointments, call_us, emergency, contacts) -> list[str]:
-    """Three lines: First do X. Watch for Y. If Z, call us (health-literacy guidance)."""
-    call_us = [_mid_sentence(s) for s in call_us]
-    emergency = [_mid_sentence(s) for s in emergency]
+    """Three lines: First do X. Watch for Y. If Z, call us (health-literacy guidance).
+
+    Free text goes into a line only when it is in the patient's language; otherwise the line
+    points to the list below, so no line mixes two languages.
+    """
     lines = []
     changes = [m for m in taking if m["status"] in ("new", "changed")]
-    if appointments and appointments[0]["with"]:
-        first = appointments[0]
-        if first["when"] and first["when_is_date"]:
-            lines.append(gettext("First: see %(who)s on %(when)s.", who=first["with"], when=first["when"]))
-        elif first["when"]:
-            lines.append(gettext("First: see %(who)s %(when)s.", who=first["with"], when=_mid_sentence(first["when"])))
-        else:
-            lines.append(gettext("First: see %(who)s.", who=first["with"]))
+    first = appointments[0] if appointments and appointments[0]["with"] else None
+    who = _inline([first["with"]]) if first else None
+    when = _inline([first["when"]]) if first and first["when"] else None
+    if first and who and when and first["when_is_date"]:
+        lines.append(gettext("First: see %(who)s on %(when)s.", who=who[0], when=str(first["when"])))
+    elif first and who and when:
+        lines.append(gettext("First: see %(who)s %(when)s.", who=who[0], when=when[0]))
+    elif first and who and not first["when"]:
+        lines.append(gettext("First: see %(who)s.", who=who[0]))
+    elif first:
+        lines.append(gettext("First: go to the appointments listed below."))
     elif changes or stopped:
         lines.append(gettext("First: take your medicines as the list below shows. Some are new or changed."))
     else:
         lines.append(gettext("First: take your medicines as the list below shows."))
-    if call_us:
-        lines.append(gettext("Watch for: %(signs)s.", signs="; ".join(call_us[:2])))
-    elif emergency:
-        lines.append(gettext("Watch for: %(signs)s.", signs="; ".join(emergency[:2])))
+    watch = call_us or emergency
+    watched = _inline(watch[:2])
+    if watched:
+        lines.append(gettext("Watch for: %(signs)s.", signs="; ".join(watched)))
+    elif watch:
+        lines.append(gettext("Watch for the warning signs listed below."))
     phone = next((c["phone"] for c in contacts if c["phone"]), "")
     if emergency:
-        lines.append(gettext("If %(sign)s, call 911.", sign=emergency[0]))
+        sign = _inline(emergency[:1])
+        if sign:
+            lines.append(gettext("If %(sign)s, call 911.", sign=sign[0]))
+        else:
+            lines.append(gettext("If you have any of the emergency signs below, call 911."))
     elif call_us and phone:
         lines.append(gettext("If you notice any of these, call us at %(phone)s.", phone=phone))
     elif phone:

@@ -1,45 +1,78 @@
-"""Visible text of a rendered HTML document, one sentence per block, for readability scoring."""
+"""Visible text of a rendered HTML document, one sentence per block, for readability scoring.
+
+`split_visible_text` also separates the stretches marked with another `lang` (free text left
+untranslated, DESIGN 3.6): the reading grade counts them as hard instead of ignoring them.
+"""
 
 from html.parser import HTMLParser
 
 BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "td", "th", "dt", "dd", "div", "section", "header", "br", "tr"}
 SKIP = {"head", "title", "style", "script"}
+VOID = {"br", "img", "hr", "meta", "link", "input"}
 
 
 class _TextCollector(HTMLParser):
-    def __init__(self):
+    def __init__(self, lang: str | None = None):
         super().__init__(convert_charrefs=True)
+        self.lang = lang
         self.blocks: list[str] = []
+        self.foreign: list[str] = []
         self.current: list[str] = []
+        self.foreign_current: list[str] = []
         self.skipping = 0
+        self.langs: list[str | None] = []  # the lang of each open element (None: inherited)
+
+    def _foreign(self) -> bool:
+        declared = next((lang for lang in reversed(self.langs) if lang), None)
+        return self.lang is not None and declared is not None and declared.split("-")[0] != self.lang
 
     def _end_block(self):
-        text = " ".join("".join(self.current).split())
-        if text:
-            # A list item or a heading is a sentence to the reader, even without a full stop.
-            self.blocks.append(text if text[-1] in ".!?:" else text + ".")
-        self.current = []
+        for parts, out in ((self.current, self.blocks), (self.foreign_current, self.foreign)):
+            text = " ".join("".join(parts).split())
+            if text:
+                # A list item or a heading is a sentence to the reader, even without a full stop.
+                out.append(text if text[-1] in ".!?:" else text + ".")
+        self.current, self.foreign_current = [], []
 
     def handle_starttag(self, tag, attrs):
         if tag in SKIP:
             self.skipping += 1
         elif tag in BLOCKS:
             self._end_block()
+        if tag not in VOID and tag != "html":
+            self.langs.append(dict(attrs).get("lang"))
 
     def handle_endtag(self, tag):
         if tag in SKIP:
             self.skipping = max(0, self.skipping - 1)
         elif tag in BLOCKS:
             self._end_block()
+        if tag not in VOID and tag != "html" and self.langs:
+            self.langs.pop()
 
     def handle_data(self, data):
-        if not self.skipping:
+        if self.skipping:
+            return
+        if self._foreign():
+            self.foreign_current.append(data)
+            self.current.append(" ")
+        else:
             self.current.append(data)
 
 
-def visible_text(html: str) -> str:
-    collector = _TextCollector()
+def _collect(html: str, lang: str | None) -> _TextCollector:
+    collector = _TextCollector(lang)
     collector.feed(html)
     collector.close()
     collector._end_block()
-    return "\n".join(collector.blocks)
+    return collector
+
+
+def visible_text(html: str) -> str:
+    return "\n".join(_collect(html, None).blocks)
+
+
+def split_visible_text(html: str, lang: str) -> tuple[str, list[str]]:
+    """(the text in `lang`, one sentence per block; the stretches marked as another language)."""
+    collector = _collect(html, lang)
+    return "\n".join(collector.blocks), collector.foreign

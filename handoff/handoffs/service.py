@@ -21,6 +21,7 @@ from ..domain import Actor, Conflict, Forbidden, Invalid, NotFound, Stale
 from ..extensions import db
 from ..pagination import Page, paginate
 from ..patients.models import Patient
+from ..translation_memory import service as translation_memory
 from .diff import diff
 from .models import DRAFT, FINAL, Acknowledgement, Handoff, HandoffState, Revision, Signature
 
@@ -271,7 +272,8 @@ def finalize(actor: Actor, handoff_id: int, expected: Collection[HandoffState] |
     _advance(actor, handoff, to_revision=handoff.current_revision, to_status=FINAL,
              finalized_at=now, finalized_by_id=actor.user_id)
     # Through the relationship, so this session sees the revision as signed too (not only the database).
-    revision.signature = Signature(signed_by_id=actor.user_id, signed_at=now)
+    revision.signature = Signature(signed_by_id=actor.user_id, signed_at=now,
+                                   translations_through=translation_memory.newest_id())
     db.session.flush()
     audit.record(actor, "handoff.finalize", "handoff", handoff.id, patient_id=handoff.patient_id,
                  handoff_id=handoff.id, detail={"revision": handoff.current_revision})

@@ -1,0 +1,109 @@
+"""The patient's language from end to end (DESIGN 3.6): free text typed in English for a patient
+who reads Spanish is translated from the memory, or shown as typed and marked, never half and half."""
+
+import copy
+import io
+import re
+
+import pytest
+from pypdf import PdfReader
+
+# Not in the phrase library, so nothing translates it until a test adds an entry.
+SIGN = "SOB on the stairs up to the 3rd floor, can't lie flat"
+
+
+@pytest.fixture
+def spanish_discharge(make_patient, make_handoff, discharge_scenario):
+    patient = make_patient(preferred_language="es")
+    data = copy.deepcopy(discharge_scenario["data"])
+    data["warning_signs"][1]["sign"] = SIGN
+    handoff, etag = make_handoff(data=data, patient=patient)
+    return handoff, etag
+
+
+def summary(nurse, handoff_id, **query):
+    response = nurse.get(f"/api/v1/handoffs/{handoff_id}/documents/patient-summary.html", query_string=query)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def untranslated(nurse, handoff_id, lang="es"):
+    response = nurse.get(f"/api/v1/handoffs/{handoff_id}/readability?lang={lang}")
+    assert response.status_code == 200
+    return response.get_json()["untranslated"]
+
+
+def test_the_page_declares_its_language_and_marks_text_left_in_another(nurse, spanish_discharge):
+    handoff, _ = spanish_discharge
+    html = summary(nurse, handoff["id"])
+    assert '<html lang="es">' in html
+    # The English warning sign sits in its own lang, after a visible Spanish mark; the Spanish
+    # glossary never touched it ("SOB" is not "falta de aire" inside an English sentence).
+    marked = re.search(r'<span class="untranslated-mark">Sin traducir:</span> <span lang="en">([^<]*)</span>', html)
+    assert marked, html
+    assert "SOB on the stairs up to the 3rd floor, can&#39;t lie flat" in html
+    assert "falta de aire on the stairs" not in html
+    english_summary = summary(nurse, handoff["id"], lang="en")
+    assert '<html lang="en">' in english_summary and "untranslated-mark" not in english_summary
+
+
+def test_no_fixed_sentence_embeds_text_in_another_language(nurse, spanish_discharge):
+    handoff, _ = spanish_discharge
+    html = summary(nurse, handoff["id"])
+    plan = re.search(r'<section class="plan".*?</section>', html, re.S).group()
+    assert "lang=" not in plan and "Sin traducir" not in plan
+    assert "llame al 911" in plan
+
+
+def test_readability_lists_every_untranslated_value_with_its_path(nurse, spanish_discharge):
+    handoff, _ = spanish_discharge
+    data = nurse.get(f"/api/v1/handoffs/{handoff['id']}").get_json()["data"]
+    items = untranslated(nurse, handoff["id"])
+    by_path = {item["path"]: item["text"] for item in items}
+    assert by_path["warning_signs.1.sign"] == SIGN
+    assert not [p for p in by_path if p.startswith(("hospital_course", "teach_back", "checklist", "concerns"))]
+    for item in items:  # every text is the value as typed, or one sentence of it
+        assert item["text"] in _at(data, item["path"]), item
+    assert untranslated(nurse, handoff["id"], lang="en") == []  # the clinician typed English
+
+
+def test_a_translation_from_the_memory_replaces_the_marked_text(nurse, physician, spanish_discharge):
+    handoff, _ = spanish_discharge
+    added = physician.post("/api/v1/translations", json={
+        "lang": "es", "source": "sob on the stairs up to the 3RD floor,  can't lie flat ",
+        "text": "Le falta el aire en reposo o no puede acostarse."})
+    assert added.status_code == 201
+    html = summary(nurse, handoff["id"])
+    assert "Le falta el aire en reposo o no puede acostarse." in html and SIGN.replace("'", "&#39;") not in html
+    assert "warning_signs.1.sign" not in {item["path"] for item in untranslated(nurse, handoff["id"])}
+
+
+def test_signing_warns_about_untranslated_text_and_pins_the_memory(nurse, physician, spanish_discharge):
+    handoff, etag = spanish_discharge
+    signed = nurse.post(f"/api/v1/handoffs/{handoff['id']}/finalize", headers={"If-Match": etag})
+    assert signed.status_code == 200, signed.get_json()
+    warnings = [w for w in signed.get_json()["warnings"] if w["code"] == "untranslated"]
+    assert {"path": "warning_signs.1.sign", "text": SIGN} in [{"path": w["path"], "text": w["text"]} for w in warnings]
+    assert all(w["message"] for w in warnings)
+    before = summary(nurse, handoff["id"])
+    physician.post("/api/v1/translations", json={"lang": "es", "source": SIGN, "text": "Le falta el aire."})
+    assert summary(nurse, handoff["id"]) == before  # what was handed to the patient does not change
+    amended = nurse.put(f"/api/v1/handoffs/{handoff['id']}", headers={"If-Match": signed.headers["ETag"]},
+                        json={"data": nurse.get(f"/api/v1/handoffs/{handoff['id']}").get_json()["data"],
+                              "reason": "Add the Spanish warning sign"})
+    assert amended.status_code == 200
+    assert "Le falta el aire." in summary(nurse, handoff["id"])  # the new draft reads today's memory
+    assert "Le falta el aire." not in summary(nurse, handoff["id"], revision=handoff["revision"])
+
+
+def test_the_pdf_marks_untranslated_text_in_the_patients_language(nurse, spanish_discharge):
+    handoff, _ = spanish_discharge
+    response = nurse.get(f"/api/v1/handoffs/{handoff['id']}/documents/patient-summary.pdf")
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "Sin traducir:" in text and "SOB on the stairs" in " ".join(text.split())
+
+
+def _at(data, path: str):
+    for part in path.split("."):
+        data = data[int(part)] if isinstance(data, list) else data[part]
+    return data

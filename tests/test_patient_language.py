@@ -107,3 +107,34 @@ def _at(data, path: str):
     for part in path.split("."):
         data = data[int(part)] if isinstance(data, list) else data[part]
     return data
+
+
+def pdf_text(body: bytes) -> str:
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages).split())
+
+
+def test_the_clinician_pdf_states_the_summary_language_and_what_was_left(nurse, spanish_discharge, make_handoff):
+    handoff, _ = spanish_discharge
+    text = pdf_text(nurse.get(f"/api/v1/handoffs/{handoff['id']}/documents/clinician.pdf").data)
+    assert "The patient's take-home summary is in Spanish" in text
+    assert re.search(r"\d+ items? left untranslated", text) and "warning_signs.1.sign" in text
+    english, _ = make_handoff()
+    text = pdf_text(nurse.get(f"/api/v1/handoffs/{english['id']}/documents/clinician.pdf").data)
+    assert "summary is in English; nothing in it was left untranslated" in text
+
+
+def test_the_demo_shows_a_spanish_reader_with_english_text_partly_translated(app, client):
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    token = client.post("/api/v1/auth/tokens", json={"username": "nurse", "password": "handoff-nurse"}).get_json()
+    auth = {"Authorization": f"Bearer {token['token']}"}
+    patient = client.get("/api/v1/patients?q=DEMO-312455", headers=auth).get_json()[0]
+    assert patient["preferred_language"] == "es"
+    handoff = client.get(f"/api/v1/handoffs?patient_id={patient['id']}", headers=auth).get_json()[0]
+    assert handoff["status"] == "final"
+    html = client.get(f"/api/v1/handoffs/{handoff['id']}/documents/patient-summary.html", headers=auth)
+    html = html.get_data(as_text=True)
+    assert "Fiebre de más de 101 °F o escalofríos." in html  # a bilingual nurse's translation
+    assert "Sin traducir:" in html and 'lang="en"' in html  # and what nobody has translated yet
+    report = client.get(f"/api/v1/handoffs/{handoff['id']}/readability", headers=auth).get_json()
+    assert report["untranslated"] and "warning_signs.0.sign" not in {i["path"] for i in report["untranslated"]}

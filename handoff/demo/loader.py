@@ -1,4 +1,4 @@
-"""Load the demo: four users and synthetic patients with handoffs of both checklists.
+"""Load the demo: four users, synthetic patients with handoffs of both checklists, and a few translations.
 
 Safe to run again: users and patients that exist (by username, by MRN) are left alone.
 The passwords are printed because this is demo data for a laptop, never for a ward. It
@@ -18,6 +18,7 @@ from ..extensions import db
 from ..handoffs import service as handoffs
 from ..patients import service as patients
 from ..patients.models import Patient
+from ..translation_memory import service as translation_memory
 
 DEMO_USERS = (
     ("nurse", "handoff-nurse", "nurse", "Ana Ruiz, RN"),
@@ -44,6 +45,9 @@ def load_demo() -> list[str]:
         if db.session.scalar(select(Patient.id).where(Patient.mrn == fields["mrn"])) is not None:
             continue
         patient = patients.create(Actor.system(VIA, users["nurse"]), fields)
+        # A bilingual nurse's translations, in the memory before the handoff is signed (so its summary uses them).
+        for item in entry.get("translations", []):
+            translation_memory.add(Actor.system(VIA, users["nurse2"]), item["lang"], item["source"], item["text"])
         for item in entry["handoffs"]:
             author = Actor.system(VIA, users["nurse"] if item["checklist"] == "discharge" else users["doctor"])
             view = handoffs.create(author, patient.id, item["checklist"], item["data"])

@@ -65,7 +65,19 @@ def clinician_html(source: DocumentSource) -> str:
     doc = build_clinician_document(patient=source.patient, checklist=checklist, revision=source.revision,
                                    signature=source.signature, acknowledgements=source.acknowledgements,
                                    previous_final=source.previous_final)
-    return render_template("documents/clinician.html", doc=doc, static=static_url)
+    return render_template("documents/clinician.html", doc=doc, patient_summary=_summary_language(source),
+                           static=static_url)
+
+
+def _summary_language(source: DocumentSource) -> dict | None:
+    """For the receiving clinician: which language the patient's summary is in, and what it left untranslated."""
+    if source.handoff.checklist_key != "discharge":
+        return None
+    lang = _language(source.patient, None)
+    localizer = localizer_for(source, lang)
+    with force_locale(lang):
+        build_patient_summary(source.patient, source.revision.data or {}, localizer)
+    return {"language": LANGUAGE_NAMES[lang], "untranslated": _unique(localizer.untranslated)}
 
 
 def _audit_view(actor: Actor, action: str, source: DocumentSource, kind: str, lang: str) -> None:

@@ -331,6 +331,22 @@ SENTENCES = [
     (med('2 tabs', 'PO', 'daily then 1 tab daily', []),
      'Take 2 tablets by mouth.',
      'Tome 2 tabletas por la boca.'),
+    # The demo's Spanish-speaking pneumonia patient (DEMO-312455), typed in English.
+    (med('875 mg', 'PO', 'BID x 4 days', ['morning', 'evening'], until='2026-12-01'),
+     'Take 875 mg by mouth in the morning and 875 mg in the evening, for 4 days, until December 1, 2026.',
+     'Tome 875 mg por la boca por la mañana y 875 mg por la tarde, durante 4 días, hasta el 1 de diciembre de 2026.'),
+    (med('250 mg', 'PO', 'daily x 2 days', ['morning']),
+     'Take 250 mg by mouth in the morning, for 2 days.',
+     'Tome 250 mg por la boca por la mañana, durante 2 días.'),
+    (med('1000 mg', 'PO', 'BID with meals', ['morning', 'evening']),
+     'Take 1000 mg by mouth in the morning and 1000 mg in the evening, with meals.',
+     'Tome 1000 mg por la boca por la mañana y 1000 mg por la tarde, con las comidas.'),
+    (med('600 mg', 'PO', 'q12h PRN cough', ['as_needed']),
+     'Take 600 mg by mouth every 12 hours, only if needed for cough.',
+     'Tome 600 mg por la boca cada 12 horas, solo si lo necesita para la tos.'),
+    (med('650 mg', 'PO', 'q6h PRN fever', ['as_needed']),
+     'Take 650 mg by mouth every 6 hours, only if needed for fever.',
+     'Tome 650 mg por la boca cada 6 horas, solo si lo necesita para la fiebre.'),
 ]
 
 

@@ -9,7 +9,8 @@ const idOf = (prefix, path) => `${prefix}-${path}`;
 const FOCUSABLE = "input, textarea, select, button[data-value], button[data-add]";
 
 // Labels, help and choices come from the definition as written; the form's own words from the catalogue.
-export function createForm(def, data, { onChange = () => {} } = {}) {
+// `extras(spec, path, input)` may return nodes drawn under a text input (suggestions, a translation's status).
+export function createForm(def, data, { onChange = () => {}, extras = () => null } = {}) {
   let undo = null; // the last removed list row, for one-tap undo
 
   const help = (spec, path) => spec.help && el("p", { class: "hint", id: idOf("h", path) }, spec.help);
@@ -47,6 +48,7 @@ export function createForm(def, data, { onChange = () => {} } = {}) {
       el("label", { for: id }, spec.label, marks(spec, required)),
       help(spec, path),
       input,
+      extras(spec, path, input),
     );
   }
 

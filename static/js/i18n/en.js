@@ -376,4 +376,28 @@ export default {
     other: "Queued {when} · {count} attempts",
   },
   // ---- end engine helper ----
+  "phrases.label": "Suggested wording",
+  "phrases.count": {
+    one: "{count} suggestion. Use the up and down arrows to choose, or tap it.",
+    other: "{count} suggestions. Use the up and down arrows to choose, or tap one.",
+  },
+  "phrases.chosen": "Filled in: {text}",
+  "phrases.inLanguage": "{language}: {text}",
+  "translation.langEn": "English",
+  "translation.langEs": "Spanish",
+  "translation.translated": "{language}: translated",
+  "translation.notTranslated": "{language}: not translated —",
+  "translation.add": "Add translation",
+  "translation.editorTitle": "Translation into {language}",
+  "translation.sourceLabel": "Text as typed (the translation is kept for this exact wording)",
+  "translation.textLabel": "{language} translation",
+  "translation.save": "Save translation",
+  "translation.typeFirst": "Type the translation first.",
+  "translation.saved": "Translation saved. The {language} summary will use it.",
+  "translation.needsNetwork":
+    "Saving a translation needs the network. What you typed stays here: try again when the tablet is online.",
+  "translation.failed": "The translation could not be saved. Try again.",
+  "translation.adviceTitle": "Not translated into {language} (advice)",
+  "translation.adviceHelp":
+    "You can still sign. The patient's summary shows this text as typed, marked as not translated.",
 };

@@ -380,4 +380,28 @@ export default {
     other: "En cola desde {when} · {count} intentos",
   },
   // ---- end engine helper ----
+  "phrases.label": "Frases sugeridas",
+  "phrases.count": {
+    one: "{count} sugerencia. Use las flechas arriba y abajo para elegirla, o tóquela.",
+    other: "{count} sugerencias. Use las flechas arriba y abajo para elegir una, o toque una.",
+  },
+  "phrases.chosen": "Completado: {text}",
+  "phrases.inLanguage": "En {language}: {text}",
+  "translation.langEn": "inglés",
+  "translation.langEs": "español",
+  "translation.translated": "Traducido al {language}",
+  "translation.notTranslated": "Sin traducir al {language} —",
+  "translation.add": "Añadir traducción",
+  "translation.editorTitle": "Traducción al {language}",
+  "translation.sourceLabel": "Texto tal como se escribió (la traducción se guarda para esta redacción exacta)",
+  "translation.textLabel": "Traducción al {language}",
+  "translation.save": "Guardar traducción",
+  "translation.typeFirst": "Escriba primero la traducción.",
+  "translation.saved": "Traducción guardada. El resumen en {language} la usará.",
+  "translation.needsNetwork":
+    "Para guardar una traducción se necesita la red. Lo que escribió se queda aquí: vuelva a intentarlo cuando la tableta tenga conexión.",
+  "translation.failed": "No se pudo guardar la traducción. Vuelva a intentarlo.",
+  "translation.adviceTitle": "Sin traducir al {language} (aviso)",
+  "translation.adviceHelp":
+    "Puede firmar igualmente. El resumen del paciente muestra este texto tal como se escribió, marcado como no traducido.",
 };

@@ -12,6 +12,7 @@ import { sameData } from "../../merge.js";
 import { forgetRescued, rescueNow, sealDraft } from "../../store.js"; // beyond ctx.store: the write at tab close
 import { badge, head, links, revisionText } from "./parts.js";
 import { catchUp, replacedElsewhere } from "./reconcile.js";
+import { createTranslations } from "./translate.js";
 
 const SEND_MS = 5000;
 
@@ -33,7 +34,16 @@ export function showEdit(screen) {
     t("handoff.signAndFinalize"),
   );
   const finalizeHelp = el("span", { class: "visually-hidden", id: "finalize-help" });
-  const form = createForm(def, data, { onChange });
+  const translations = createTranslations(screen, data);
+  const form = createForm(def, data, { onChange, extras: translations.extras });
+  const adviceList = el("ul", { id: "translation-advice" });
+  const advicePanel = el(
+    "section",
+    { class: "advice-list", id: "advice-panel", "aria-labelledby": "advice-title", hidden: true },
+    el("h3", { id: "advice-title" }, t("translation.adviceTitle", { language: translations.languageName })),
+    el("p", { class: "hint" }, t("translation.adviceHelp")),
+    adviceList,
+  );
 
   const jump = button({
     class: "link-button",
@@ -66,6 +76,7 @@ export function showEdit(screen) {
           el("h2", { id: "missing-title", tabindex: "-1" }, t("handoff.missingTitle")),
           missingCount,
           missingList,
+          advicePanel,
         ),
         refusedBox,
       ),
@@ -130,11 +141,35 @@ export function showEdit(screen) {
       .catch(() => {});
   }
 
-  function onChange() {
+  function onChange(path) {
     seal();
     writeSoon();
     sendSoon();
+    if (path) translations.changed(path);
     check();
+  }
+
+  // Untranslated patient-visible text: advice under what is missing (signing stays possible).
+  function showAdvice() {
+    const advice = translations.advice();
+    advicePanel.hidden = !advice.length;
+    clear(
+      adviceList,
+      advice.map((a) =>
+        el(
+          "li",
+          { data: { path: a.path } },
+          button(
+            { class: "link-button", onclick: () => form.focusPath(a.path) },
+            el("span", { class: "where" }, labelFor(def, a.path) || a.path),
+            " ",
+            el("span", { class: "path" }, a.path),
+            " ",
+            el("span", { class: "what", lang: translations.typing }, a.texts.join(" ")),
+          ),
+        ),
+      ),
+    );
   }
 
   let lastCount = -1;
@@ -179,6 +214,8 @@ export function showEdit(screen) {
     jump.textContent = t("handoff.stillMissing", { count: missing.length });
     finalizeHelp.textContent = missing.length ? t("handoff.finalizeNeedsAll") : t("handoff.finalizeHelp");
     showState(outbox);
+    translations.refresh();
+    showAdvice();
   }
 
   function showState(outbox) {
@@ -251,4 +288,5 @@ export function showEdit(screen) {
     },
   });
   check();
+  translations.start({ onChange: () => screen.alive() && showAdvice() });
 }

@@ -50,7 +50,8 @@ def test_an_untranslated_warning_sign_gets_its_translation_on_the_tablet(tablet,
     page.click('button[data-path="warning_signs.0.action"][data-value="call_clinic"]')
     page.wait_for_selector(f'{STATUS}[data-state="untranslated"]')
     assert "Spanish: not translated" in page.inner_text(STATUS)
-    assert page.is_visible(f'button[data-add-translation="warning_signs.0.sign"]')
+    add = page.locator('button[data-add-translation="warning_signs.0.sign"]')
+    assert add.is_visible() and add.bounding_box()["height"] >= 44
 
     page.click("#save")
     wait_until_saved(page, 1)

@@ -44,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     from . import database, errors, text_safety
     from .audit.routes import blp as audit_blp
     from .auth import routes as auth_routes
+    from .board.routes import blp as board_blp
     from .checklists.routes import blp as checklists_blp
     from .documents import filters as document_filters
     from .documents.routes import blp as documents_blp
@@ -54,7 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .translation_memory.routes import blp as translations_blp
 
     for blueprint in (auth_routes.blp, checklists_blp, patients_blp, handoffs_blp, documents_blp,
-                      shares_routes.blp, translations_blp, audit_blp):
+                      shares_routes.blp, translations_blp, board_blp, audit_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(pwa_bp)
     app.register_blueprint(shares_routes.pages)

@@ -112,6 +112,9 @@ class ApiClient:
     def put(self, path, json=None, headers=None, **kwargs):
         return self.client.put(path, json=json, headers=self._headers(headers), **kwargs)
 
+    def patch(self, path, json=None, headers=None, **kwargs):
+        return self.client.patch(path, json=json, headers=self._headers(headers), **kwargs)
+
     def delete(self, path, headers=None, **kwargs):
         return self.client.delete(path, headers=self._headers(headers), **kwargs)
 

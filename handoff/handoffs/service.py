@@ -114,6 +114,13 @@ def search(actor: Actor, filters: dict, page: int, per_page: int) -> Page:
     return found
 
 
+def views_of(handoff_ids: list[int]) -> list[HandoffView]:
+    """Views of these handoffs (any order), in three queries."""
+    if not handoff_ids:
+        return []
+    return _views(list(db.session.scalars(select(Handoff).where(Handoff.id.in_(handoff_ids))).unique()))
+
+
 def _views(handoffs: list[Handoff]) -> list[HandoffView]:
     """Views of a page of handoffs in three queries, not three per handoff."""
     if not handoffs:

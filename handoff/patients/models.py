@@ -19,5 +19,8 @@ class Patient(db.Model):
     family_name: Mapped[str] = mapped_column(String(100), index=True)
     birth_date: Mapped[date] = mapped_column()
     preferred_language: Mapped[str] = mapped_column(String(8), default=DEFAULT_LANGUAGE)
+    # Where the patient lies now (DESIGN 3.7): the shift-change board groups patients by unit.
+    unit: Mapped[str | None] = mapped_column(String(64), index=True)
+    bed: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

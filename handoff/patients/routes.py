@@ -9,7 +9,7 @@ from ..auth.models import CLINICAL_ROLES
 from ..http import actor, page_headers
 from ..idempotency import idempotent
 from . import service
-from .schemas import PatientQuerySchema, PatientSchema
+from .schemas import PatientQuerySchema, PatientSchema, PatientUpdateSchema
 
 # Each view declares its whole contract in its decorators (idempotency, roles, body, answer), as
 # flask-smorest intends, so the stacks of similar routes look alike by design (`duplicates` lists them).
@@ -23,7 +23,7 @@ class Patients(MethodView):
     @blp.response(200, PatientSchema(many=True))
     def get(self, args):
         """Search patients by name or MRN (paginated: X-Total-Count, Link)"""
-        page = service.search(actor(), args.get("q"), args["page"], args["per_page"])
+        page = service.search(actor(), args.get("q"), args["page"], args["per_page"], unit=args.get("unit"))
         return page.items, 200, page_headers(page)
 
     @idempotent
@@ -44,3 +44,11 @@ class PatientDetail(MethodView):
     def get(self, patient_id):
         """One patient"""
         return service.read(actor(), patient_id)
+
+    @idempotent
+    @requires(*CLINICAL_ROLES)
+    @blp.arguments(PatientUpdateSchema)
+    @blp.response(200, PatientSchema)
+    def patch(self, changes, patient_id):
+        """Change a patient's unit, bed or preferred language (only the fields sent)"""
+        return service.update(actor(), patient_id, changes)

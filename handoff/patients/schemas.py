@@ -2,13 +2,29 @@
 
 from datetime import date
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
 
 from ..api_fields import UtcDateTime, not_blank
 from ..languages import DEFAULT_LANGUAGE, LANGUAGES
 from ..pagination import PageArgsSchema
 
 NAME = validate.Length(min=1, max=100)
+
+
+class _Place(fields.String):
+    """A unit or bed: text, surrounding white space dropped; blank or null clears it."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return text.strip() or None
+
+
+def _unit(**kwargs):
+    return _Place(allow_none=True, validate=validate.Length(max=64), metadata={"example": "5 North"}, **kwargs)
+
+
+def _bed(**kwargs):
+    return _Place(allow_none=True, validate=validate.Length(max=16), metadata={"example": "12B"}, **kwargs)
 
 
 class PatientSchema(Schema):
@@ -18,6 +34,8 @@ class PatientSchema(Schema):
     family_name = fields.String(required=True, validate=[NAME, not_blank])
     birth_date = fields.Date(required=True, metadata={"example": "1947-03-12"})
     preferred_language = fields.String(load_default=DEFAULT_LANGUAGE, validate=validate.OneOf(LANGUAGES))
+    unit = _unit()
+    bed = _bed()
     created_at = UtcDateTime(dump_only=True)
 
     @validates("birth_date")
@@ -28,5 +46,20 @@ class PatientSchema(Schema):
             raise ValidationError("Birth date is too far in the past.")
 
 
+class PatientUpdateSchema(Schema):
+    """PATCH: only the fields sent change."""
+
+    unit = _unit()
+    bed = _bed()
+    preferred_language = fields.String(validate=validate.OneOf(LANGUAGES))
+
+    @post_load
+    def _something_to_change(self, data, **_kwargs):
+        if not data:
+            raise ValidationError("Send at least one of unit, bed, preferred_language.", field_name="_schema")
+        return data
+
+
 class PatientQuerySchema(PageArgsSchema):
     q = fields.String(validate=validate.Length(max=200), metadata={"description": "Name or MRN"})
+    unit = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "Patients on this unit"})

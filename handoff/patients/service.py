@@ -33,9 +33,24 @@ def read(actor: Actor, patient_id: int) -> Patient:
     return patient
 
 
-def search(actor: Actor, q: str | None, page: int, per_page: int) -> Page:
-    """Every word of `q` must match the start of a name or the MRN (case-insensitive)."""
+def update(actor: Actor, patient_id: int, changes: dict) -> Patient:
+    """Move a patient (unit, bed) or change their language; the audit event names what changed."""
+    patient = find(patient_id)
+    before = {key: getattr(patient, key) for key in changes}
+    for key, value in changes.items():
+        setattr(patient, key, value)
+    db.session.flush()
+    audit.record(actor, "patient.update", "patient", patient.id, patient_id=patient.id,
+                 detail={"changes": {key: {"old": before[key], "new": value} for key, value in changes.items()
+                                     if before[key] != value}})
+    return patient
+
+
+def search(actor: Actor, q: str | None, page: int, per_page: int, unit: str | None = None) -> Page:
+    """Every word of `q` must match the start of a name or the MRN (case-insensitive); `unit` exactly."""
     stmt = select(Patient)
+    if unit is not None:
+        stmt = stmt.where(Patient.unit == unit.strip())
     for word in (q or "").split():
         like = f"{escape_like(word.lower())}%"
         stmt = stmt.where(or_(
@@ -46,6 +61,6 @@ def search(actor: Actor, q: str | None, page: int, per_page: int) -> Page:
     stmt = stmt.order_by(Patient.family_name, Patient.given_name, Patient.id)
     found = paginate(stmt, page, per_page)
     audit.record(actor, "patient.search", "patient", None,
-                 detail={"q": q or "", "results": [p.id for p in found.items]})
+                 detail={"q": q or "", **({"unit": unit} if unit else {}), "results": [p.id for p in found.items]})
     return found
 

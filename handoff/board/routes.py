@@ -1,0 +1,32 @@
+"""Board routes: the unit's rows, and a receiver taking the unit over."""
+
+from flask_smorest import Blueprint
+
+from ..auth.access import requires
+from ..auth.models import CLINICAL_ROLES
+from ..handoffs.schemas import AcknowledgementSchema
+from ..http import actor
+from ..idempotency import idempotent
+from . import service
+from .schemas import BoardAcknowledgeSchema, BoardQuerySchema, BoardRowSchema
+
+blp = Blueprint("board", __name__, url_prefix="/api/v1/board", description="Shift change for a whole unit")
+
+
+@blp.route("", methods=["GET"])
+@requires(*CLINICAL_ROLES)
+@blp.arguments(BoardQuerySchema, location="query")
+@blp.response(200, BoardRowSchema(many=True))
+def board(args):
+    """One row per patient on the unit: unstable, watcher, stable, none, then by bed"""
+    return service.rows(actor(), args["unit"])
+
+
+@blp.route("/acknowledge", methods=["POST"])
+@idempotent
+@requires(*CLINICAL_ROLES)
+@blp.arguments(BoardAcknowledgeSchema)
+@blp.response(201, AcknowledgementSchema(many=True))
+def acknowledge(args):
+    """Take over the unit: a receipt for every item, or none (a refused item is named by its index)"""
+    return service.acknowledge_all(actor(), args["items"])

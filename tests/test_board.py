@@ -1,0 +1,132 @@
+"""Shift change for a whole unit (DESIGN 3.7): unit and bed on patients, the board, taking over at once."""
+
+import copy
+
+import pytest
+from sqlalchemy import select
+
+
+@pytest.fixture
+def ipass(make_handoff, ipass_scenario):
+    def make(patient, severity="watcher", actions=None, as_user=None):
+        data = copy.deepcopy(ipass_scenario["data"])
+        if severity is None:
+            data.pop("illness_severity")
+        else:
+            data["illness_severity"] = severity
+        if actions is not None:
+            data["action_list"] = actions
+        return make_handoff(data=data, checklist="ipass", patient=patient, as_user=as_user)
+
+    return make
+
+
+def sign(client, handoff, etag):
+    response = client.post(f"/api/v1/handoffs/{handoff['id']}/finalize", headers={"If-Match": etag})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json(), response.headers["ETag"]
+
+
+def test_patients_have_a_unit_and_bed_changed_by_patch_and_audited(app, nurse, make_patient, admin):
+    patient = make_patient(unit=" 5 North ", bed="12B")
+    assert (patient["unit"], patient["bed"]) == ("5 North", "12B")
+    moved = nurse.patch(f"/api/v1/patients/{patient['id']}", json={"unit": "ICU", "bed": "3"})
+    assert moved.status_code == 200 and (moved.get_json()["unit"], moved.get_json()["bed"]) == ("ICU", "3")
+    assert moved.get_json()["preferred_language"] == patient["preferred_language"]  # untouched: not sent
+    from handoff.audit.models import AuditEvent
+    from handoff.extensions import db
+
+    with app.app_context():
+        event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "patient.update")).one()
+        assert event.detail["changes"]["unit"] == {"old": "5 North", "new": "ICU"}
+    for body, path in (({}, ""), ({"unit": "x" * 65}, "unit"), ({"bed": "y" * 17}, "bed"),
+                       ({"preferred_language": "fr"}, "preferred_language")):
+        refused = nurse.patch(f"/api/v1/patients/{patient['id']}", json=body)
+        assert refused.status_code == 422 and path in {e["path"] for e in refused.get_json()["errors"]}, body
+    assert nurse.patch("/api/v1/patients/999999", json={"bed": "1"}).status_code == 404
+    assert admin.patch(f"/api/v1/patients/{patient['id']}", json={"bed": "1"}).status_code == 403
+
+
+def test_patients_are_listed_by_unit(nurse, make_patient):
+    on_unit = make_patient(unit="5 North", bed="1")
+    make_patient(unit="ICU", bed="1")
+    make_patient()
+    listed = nurse.get("/api/v1/patients?unit=5 North").get_json()
+    assert [p["id"] for p in listed] == [on_unit["id"]]
+
+
+def test_the_board_lists_the_unit_sickest_first_then_by_bed(nurse, physician, make_patient, ipass, make_handoff):
+    beds = {}
+    for bed, severity in (("10", "stable"), ("2", "stable"), ("3", "unstable"), ("4", None), ("5", "watcher")):
+        beds[bed] = make_patient(unit="5N", bed=bed)
+        ipass(beds[bed], severity=severity)
+    no_ipass = make_patient(unit="5N", bed="1")
+    make_handoff(patient=no_ipass)  # a discharge handoff is not an I-PASS
+    make_patient(unit="ICU", bed="1")
+    rows = nurse.get("/api/v1/board?unit=5N").get_json()
+    assert [(r["patient"]["bed"], r["illness_severity"]) for r in rows] == [
+        ("3", "unstable"), ("5", "watcher"), ("2", "stable"), ("10", "stable"), ("1", None), ("4", None)]
+    assert rows[0]["handoff"]["checklist"]["key"] == "ipass" and rows[4]["handoff"] is None
+    assert rows[0]["open_actions"] == 2 and rows[0]["acknowledged"] is False
+    assert nurse.get("/api/v1/board").status_code == 422
+
+
+def test_the_latest_ipass_counts_and_a_receipt_marks_the_row_acknowledged(nurse, physician, make_patient, ipass):
+    patient = make_patient(unit="5N", bed="7")
+    ipass(patient, severity="unstable")
+    newer, etag = ipass(patient, severity="stable", actions=[{"task": "Recheck K+", "done": True},
+                                                             {"task": "Call family", "done": False}])
+    row = nurse.get("/api/v1/board?unit=5N").get_json()[0]
+    assert row["handoff"]["id"] == newer["id"] and row["illness_severity"] == "stable" and row["open_actions"] == 1
+    signed, _ = sign(nurse, newer, etag)
+    assert nurse.get("/api/v1/board?unit=5N").get_json()[0]["acknowledged"] is False
+    ack = physician.post(f"/api/v1/handoffs/{newer['id']}/acknowledge",
+                         json={"revision": signed["revision"], "synthesis": "Stable, call family tonight."})
+    assert ack.status_code == 201
+    assert nurse.get("/api/v1/board?unit=5N").get_json()[0]["acknowledged"] is True
+
+
+def test_a_receiver_takes_over_the_unit_in_one_step(nurse, physician, make_patient, ipass):
+    items = []
+    for bed in ("1", "2"):
+        handoff, etag = ipass(make_patient(unit="5N", bed=bed))
+        signed, _ = sign(nurse, handoff, etag)
+        items.append({"handoff_id": handoff["id"], "revision": signed["revision"],
+                      "synthesis": "Read back, no changes"})
+    response = physician.post("/api/v1/board/acknowledge", json={"items": items})
+    assert response.status_code == 201, response.get_json()
+    assert [(a["by"], a["revision"]) for a in response.get_json()] == [("physician", 1), ("physician", 1)]
+    assert all(r["acknowledged"] for r in nurse.get("/api/v1/board?unit=5N").get_json())
+
+
+@pytest.mark.parametrize("bad, status, path", [
+    ("own", 403, "items.1"),
+    ("superseded", 409, "items.1.revision"),
+    ("unknown", 404, "items.1"),
+    ("unsigned", 409, "items.1.revision"),
+])
+def test_one_bad_item_names_its_index_and_nothing_is_saved(nurse, physician, make_patient, ipass, bad, status, path):
+    good, etag = ipass(make_patient(unit="5N", bed="1"))
+    good_signed, _ = sign(nurse, good, etag)
+    other, other_etag = ipass(make_patient(unit="5N", bed="2"), as_user=physician if bad == "own" else None)
+    revision = 1
+    if bad in ("own", "superseded"):
+        signed, signed_etag = sign(physician if bad == "own" else nurse, other, other_etag)
+        if bad == "superseded":
+            amended = nurse.put(f"/api/v1/handoffs/{other['id']}", headers={"If-Match": signed_etag},
+                                json={"data": other["data"], "reason": "New lactate"})
+            assert amended.status_code == 200
+            sign(nurse, amended.get_json(), amended.headers["ETag"])
+    items = [{"handoff_id": good["id"], "revision": good_signed["revision"], "synthesis": "Got it"},
+             {"handoff_id": 999999 if bad == "unknown" else other["id"], "revision": revision, "synthesis": "Got it"}]
+    response = physician.post("/api/v1/board/acknowledge", json={"items": items})
+    assert response.status_code == status, response.get_json()
+    body = response.get_json()
+    assert path in {e["path"] for e in body["errors"]} and "Item 1" in body["message"]
+    assert nurse.get(f"/api/v1/handoffs/{good['id']}").get_json()["acknowledgements"] == []
+
+
+def test_bulk_acknowledge_validates_its_items(physician):
+    response = physician.post("/api/v1/board/acknowledge", json={"items": [{"handoff_id": 1, "revision": 1}]})
+    assert response.status_code == 422 and "items.0.synthesis" in {e["path"] for e in response.get_json()["errors"]}
+    assert physician.post("/api/v1/board/acknowledge", json={"items": []}).status_code == 422

@@ -130,3 +130,10 @@ def test_bulk_acknowledge_validates_its_items(physician):
     response = physician.post("/api/v1/board/acknowledge", json={"items": [{"handoff_id": 1, "revision": 1}]})
     assert response.status_code == 422 and "items.0.synthesis" in {e["path"] for e in response.get_json()["errors"]}
     assert physician.post("/api/v1/board/acknowledge", json={"items": []}).status_code == 422
+
+
+def test_a_blank_unit_or_bed_clears_it(nurse, make_patient):
+    patient = make_patient(unit="5N", bed="")
+    assert patient["bed"] is None
+    cleared = nurse.patch(f"/api/v1/patients/{patient['id']}", json={"unit": "  ", "bed": None})
+    assert cleared.status_code == 200 and (cleared.get_json()["unit"], cleared.get_json()["bed"]) == (None, None)

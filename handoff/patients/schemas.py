@@ -12,11 +12,15 @@ NAME = validate.Length(min=1, max=100)
 
 
 class _Place(fields.String):
-    """A unit or bed: text, surrounding white space dropped; blank or null clears it."""
+    """A unit or bed: text with surrounding white space dropped; blank or null clears it (see `_blank_is_none`)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
-        return text.strip() or None
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+def _blank_is_none(data: dict) -> dict:
+    """After validation (a validator must never see None): a blank unit or bed means none."""
+    return {key: (None if key in ("unit", "bed") and value == "" else value) for key, value in data.items()}
 
 
 def _unit(**kwargs):
@@ -38,6 +42,10 @@ class PatientSchema(Schema):
     bed = _bed()
     created_at = UtcDateTime(dump_only=True)
 
+    @post_load
+    def _no_blank_places(self, data, **_kwargs):
+        return _blank_is_none(data)
+
     @validates("birth_date")
     def _birth_date_is_plausible(self, value: date, **_kwargs) -> None:
         if value > date.today():
@@ -57,7 +65,7 @@ class PatientUpdateSchema(Schema):
     def _something_to_change(self, data, **_kwargs):
         if not data:
             raise ValidationError("Send at least one of unit, bed, preferred_language.", field_name="_schema")
-        return data
+        return _blank_is_none(data)
 
 
 class PatientQuerySchema(PageArgsSchema):

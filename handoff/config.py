@@ -53,6 +53,8 @@ def from_environment(overrides: dict | None = None) -> dict:
         "HANDOFF_PUBLIC_URL": env.get("HANDOFF_PUBLIC_URL", "http://localhost:5000").rstrip("/"),
         "HANDOFF_SESSION_IDLE_MINUTES": int(env.get("HANDOFF_SESSION_IDLE_MINUTES", "15")),
         "HANDOFF_TOKEN_DAYS": int(env.get("HANDOFF_TOKEN_DAYS", "30")),
+        # The hospital's time zone: clinical documents write times for people in it, with its name.
+        "HANDOFF_TIME_ZONE": env.get("HANDOFF_TIME_ZONE", "UTC"),
         "SESSION_COOKIE_SECURE": env.get("HANDOFF_COOKIE_SECURE", "0") == "1",
         # flask-smorest: the OpenAPI document lives at /api/v1/openapi.json (contract 3.3).
         "API_TITLE": "Handoff",
@@ -63,4 +65,15 @@ def from_environment(overrides: dict | None = None) -> dict:
         "JSON_SORT_KEYS": False,
     }
     config.update(overrides)
+    _check_time_zone(config["HANDOFF_TIME_ZONE"])
     return config
+
+
+def _check_time_zone(name: str) -> None:
+    """Refuse to start with a zone no document could be written in, rather than fail at the first PDF."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise RuntimeError(f"HANDOFF_TIME_ZONE={name!r} is not a time zone name (e.g. America/Chicago, UTC).") from None

@@ -137,3 +137,54 @@ def test_a_blank_unit_or_bed_clears_it(nurse, make_patient):
     assert patient["bed"] is None
     cleared = nurse.patch(f"/api/v1/patients/{patient['id']}", json={"unit": "  ", "bed": None})
     assert cleared.status_code == 200 and (cleared.get_json()["unit"], cleared.get_json()["bed"]) == (None, None)
+
+
+def test_the_unit_sheet_prints_every_patient_in_board_order_with_the_five_elements(nurse, physician, make_patient,
+                                                                                  ipass, tmp_path):
+    import io
+    import re
+
+    from pypdf import PdfReader
+
+    severities = ["stable", "watcher", "unstable", None] * 3
+    received = None
+    for number, severity in enumerate(severities, start=1):
+        handoff, etag = ipass(make_patient(unit="7W", bed=str(number), family_name=f"Unit{number:02d}"),
+                              severity=severity)
+        if number <= 6 and severity:
+            signed, _ = sign(nurse, handoff, etag)
+            if number == 3:
+                received = physician.post(f"/api/v1/handoffs/{handoff['id']}/acknowledge", json={
+                    "revision": signed["revision"], "synthesis": "Watch lactate at 22:00, bolus if MAP under 65."})
+                assert received.status_code == 201
+    order = [r["patient"]["family_name"] for r in nurse.get("/api/v1/board?unit=7W").get_json()]
+    response = nurse.get("/api/v1/board.pdf?unit=7W")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    (tmp_path / "sheet.pdf").write_bytes(response.data)
+    pages = [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(response.data)).pages]
+    assert 1 <= len(pages) <= 6, len(pages)
+    for number, text in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in text
+        assert re.search(r"Bed \d+ · Unit\d\d, Rosa · MRN TEST-\d+", text), text[:200]
+    text = " ".join(pages)
+    first_seen = list(dict.fromkeys(re.findall(r"Bed \d+ · (Unit\d\d), Rosa · MRN", text)))
+    assert first_seen == order
+    for label in ("I · Illness severity", "P · Patient summary", "A · Action list",
+                  "S · Situation awareness and contingency plans", "S · Synthesis by receiver"):
+        assert text.count(label) == 12, label
+    assert text.count("Awaited") == 11 and "Watch lactate at 22:00, bolus if MAP under 65." in text
+    assert "due Mon 23 Nov 2026, 22:00 UTC" in text  # a due time for people, with the zone named
+    assert nurse.get("/api/v1/board.pdf").status_code == 422
+
+
+def test_a_hospital_time_zone_names_the_zone_and_a_wrong_one_stops_start_up(make_app, make_user):
+    from handoff import create_app
+
+    with pytest.raises(RuntimeError, match="HANDOFF_TIME_ZONE"):
+        create_app({"TESTING": True, "SECRET_KEY": "x", "HANDOFF_TIME_ZONE": "Mars/Olympus"})
+    chicago = make_app(HANDOFF_TIME_ZONE="America/Chicago")
+    with chicago.test_request_context():
+        from handoff.documents.filters import local_time
+
+        assert local_time("2026-11-23T22:00") == "Mon 23 Nov 2026, 22:00 CST"
+        assert local_time("2026-07-01T04:00:00+00:00") == "Tue 30 Jun 2026, 23:00 CDT"

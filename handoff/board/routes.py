@@ -1,19 +1,21 @@
 """Board routes: the unit's rows, and a receiver taking the unit over."""
 
+from flask import Response
 from flask_smorest import Blueprint
 
 from ..auth.access import requires
 from ..auth.models import CLINICAL_ROLES
+from ..documents import service as documents
 from ..handoffs.schemas import AcknowledgementSchema
 from ..http import actor
 from ..idempotency import idempotent
 from . import service
 from .schemas import BoardAcknowledgeSchema, BoardQuerySchema, BoardRowSchema
 
-blp = Blueprint("board", __name__, url_prefix="/api/v1/board", description="Shift change for a whole unit")
+blp = Blueprint("board", __name__, url_prefix="/api/v1", description="Shift change for a whole unit")
 
 
-@blp.route("", methods=["GET"])
+@blp.route("/board", methods=["GET"])
 @requires(*CLINICAL_ROLES)
 @blp.arguments(BoardQuerySchema, location="query")
 @blp.response(200, BoardRowSchema(many=True))
@@ -22,7 +24,18 @@ def board(args):
     return service.rows(actor(), args["unit"])
 
 
-@blp.route("/acknowledge", methods=["POST"])
+@blp.route("/board.pdf", methods=["GET"])
+@requires(*CLINICAL_ROLES)
+@blp.arguments(BoardQuerySchema, location="query")
+@blp.response(200, content_type="application/pdf", description="The unit's printable I-PASS handoff sheet")
+def sheet(args):
+    """The unit handoff sheet: every patient's latest I-PASS in board order, page N of M"""
+    body = documents.board_sheet_pdf(actor(), args["unit"])
+    return Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": 'inline; filename="unit-handoff-sheet.pdf"', "Cache-Control": "no-store"})
+
+
+@blp.route("/board/acknowledge", methods=["POST"])
 @idempotent
 @requires(*CLINICAL_ROLES)
 @blp.arguments(BoardAcknowledgeSchema)

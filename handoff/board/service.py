@@ -26,6 +26,14 @@ class BoardRow:
     open_actions: int
     acknowledged: bool
 
+    @property
+    def receipts(self) -> list[Acknowledgement]:
+        """Receipts of the current signed revision: the Synthesis by receiver (empty while awaited)."""
+        if self.handoff is None or self.handoff.handoff.status != FINAL:
+            return []
+        current = self.handoff.handoff.current_revision
+        return [ack for ack in self.handoff.acknowledgements if ack.revision_number == current]
+
 
 def _bed_key(bed: str | None) -> tuple:
     """Beds in the order a nurse walks them: "2" before "10", "12A" before "12B", no bed last."""
@@ -35,7 +43,7 @@ def _bed_key(bed: str | None) -> tuple:
                      for part in re.findall(r"\d+|\D+", bed)))
 
 
-def rows(actor: Actor, unit: str) -> list[BoardRow]:
+def rows(actor: Actor, unit: str, *, audit_action: str = "board.read") -> list[BoardRow]:
     patients = db.session.scalars(select(Patient).where(Patient.unit == unit.strip())).all()
     latest_ids = db.session.execute(
         select(Handoff.patient_id, func.max(Handoff.id))
@@ -53,12 +61,12 @@ def rows(actor: Actor, unit: str) -> list[BoardRow]:
         board.append(BoardRow(
             patient=patient, handoff=view, illness_severity=severity,
             open_actions=sum(1 for a in actions if a.get("done") is not True),
-            acknowledged=bool(view) and view.handoff.status == FINAL and any(
-                ack.revision_number == view.handoff.current_revision for ack in view.acknowledgements),
+            acknowledged=False,
         ))
+        board[-1].acknowledged = bool(board[-1].receipts)
     board.sort(key=lambda row: (SEVERITY_ORDER.get(row.illness_severity, 3), _bed_key(row.patient.bed),
                                 row.patient.family_name, row.patient.id))
-    audit.record(actor, "board.read", "unit", unit[:64], detail={"patients": [row.patient.id for row in board]})
+    audit.record(actor, audit_action, "unit", unit[:64], detail={"patients": [row.patient.id for row in board]})
     return board
 
 

@@ -14,6 +14,7 @@ from flask_babel import force_locale
 
 from ..audit import service as audit
 from ..checklists import service as checklists
+from ..common import utcnow
 from ..domain import Actor, NotFound
 from ..handoffs import service as handoffs
 from ..handoffs.service import DocumentSource, HandoffView
@@ -78,6 +79,26 @@ def _summary_language(source: DocumentSource) -> dict | None:
     with force_locale(lang):
         build_patient_summary(source.patient, source.revision.data or {}, localizer)
     return {"language": LANGUAGE_NAMES[lang], "untranslated": _unique(localizer.untranslated)}
+
+
+def board_sheet_pdf(actor: Actor, unit: str) -> bytes:
+    """The unit's printable I-PASS sheet, in board order. Rendered fresh each time: it shows the
+    unit as it stands, and which handoffs it holds changes with every save and receipt."""
+    from ..board import service as board
+
+    rows = board.rows(actor, unit, audit_action="board.sheet")
+    ipass = checklists.as_document(checklists.get("ipass"))
+    html = render_template("documents/board.html", unit=unit, rows=rows, printed_at=utcnow(),
+                           code_status=_choice_labels(ipass, "code_status"), static=static_url)
+    return renderer.render_pdf(html, static_root=Path(current_app.static_folder))
+
+
+def _choice_labels(definition: dict, key: str) -> dict:
+    for section in definition.get("sections", []):
+        for field in section.get("fields", []):
+            if field.get("key") == key:
+                return {c["value"]: c.get("label") or c["value"] for c in field.get("choices") or []}
+    return {}
 
 
 def _audit_view(actor: Actor, action: str, source: DocumentSource, kind: str, lang: str) -> None:

@@ -188,3 +188,27 @@ def test_a_hospital_time_zone_names_the_zone_and_a_wrong_one_stops_start_up(make
 
         assert local_time("2026-11-23T22:00") == "Mon 23 Nov 2026, 22:00 CST"
         assert local_time("2026-07-01T04:00:00+00:00") == "Tue 30 Jun 2026, 23:00 CDT"
+
+
+def test_the_ipass_pdf_shows_all_five_elements_and_times_for_people(nurse, physician, make_patient, ipass):
+    import io
+
+    from pypdf import PdfReader
+
+    handoff, etag = ipass(make_patient(unit="5N", bed="4"))
+
+    def text():
+        body = nurse.get(f"/api/v1/handoffs/{handoff['id']}/documents/clinician.pdf").data
+        return " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(body)).pages).split())
+
+    draft = text()
+    assert "I-PASS shift handoff handoff" not in draft and "I-PASS shift handoff" in draft
+    order = [draft.index(label) for label in ("Illness severity", "Patient summary", "Action list",
+                                              "Situation awareness and contingency plans", "Synthesis by receiver")]
+    assert order == sorted(order)
+    assert "Awaited." in draft and "2026-11-23T22:00" not in draft and "Mon 23 Nov 2026, 22:00 UTC" in draft
+    signed, _ = sign(nurse, handoff, etag)
+    physician.post(f"/api/v1/handoffs/{handoff['id']}/acknowledge",
+                   json={"revision": signed["revision"], "synthesis": "Watcher: lactate at 22:00, glucose at 03:00."})
+    received = text()
+    assert "Awaited." not in received and "Watcher: lactate at 22:00, glucose at 03:00." in received

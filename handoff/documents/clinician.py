@@ -8,6 +8,7 @@ Values that changed since the previous signed revision are marked.
 
 from ..checklists.fields import is_empty
 from ..handoffs.diff import diff
+from .filters import local_time
 
 TABLE_FIELDS = {"medications", "pending_results", "follow_up", "action_list", "allergies", "contacts",
                 "teach_back", "warning_signs", "diagnoses.secondary"}
@@ -42,11 +43,16 @@ def build_clinician_document(*, patient, checklist: dict, revision, signature, a
         "sections": sections,
         "changes": (diff(previous_final.data, data) if previous_final else []),
         "previous_final": previous_final.number if previous_final else None,
-        "acknowledgements": [
-            {"by": a.user.display_name or a.user.username, "at": a.created_at, "revision": a.revision_number,
-             "synthesis": a.synthesis} for a in acknowledgements
-        ],
+        "acknowledgements": [_receipt(a) for a in acknowledgements],
+        # I-PASS ends with the receiver's synthesis: always printed, "awaited" until this revision is received.
+        "synthesis": ([_receipt(a) for a in acknowledgements if a.revision_number == revision.number]
+                      if checklist.get("key") == "ipass" else None),
     }
+
+
+def _receipt(ack) -> dict:
+    return {"by": ack.user.display_name or ack.user.username, "at": ack.created_at, "revision": ack.revision_number,
+            "synthesis": ack.synthesis}
 
 
 def _changed(path: str, changed_paths: set[str]) -> bool:
@@ -96,6 +102,8 @@ def _display(field: dict, value) -> str:
         return ", ".join(str(labels.get(v, v)) for v in value)
     if kind == "boolean":
         return "yes" if value is True else "no"
+    if kind in ("datetime", "datetime_or_text") and isinstance(value, str):
+        return local_time(value)  # a typed date-time for people, in the hospital's zone; free text stays
     if kind == "group" and isinstance(value, dict):
         parts = [f"{c.get('label') or c['key']}: {_display(c, value.get(c['key']))}"
                  for c in field.get("fields", []) if not is_empty(value.get(c["key"]))]

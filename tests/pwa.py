@@ -128,3 +128,25 @@ def start_discharge_for_new_patient(page, family_name: str) -> None:
     page.wait_for_selector("#start-discharge")
     page.click("#start-discharge")
     page.wait_for_selector('[data-path="encounter.admitted_on"]')
+
+
+def two_tablets_in_conflict(tablet, usernames, handoff_id: int, init_script: str | None = None):
+    """Two nurses open the same handoff; A saves "Tablet A unit", then B saves "Tablet B unit" on the
+    revision A replaced, so B's tablet shows the conflict dialog. Returns both pages (a, b)."""
+    pages = []
+    for username in usernames:
+        _, page = tablet()
+        if init_script:
+            page.add_init_script(init_script)
+        sign_in(page, username)
+        page.goto(f"/#/handoffs/{handoff_id}")
+        page.wait_for_selector('[data-path="encounter.unit"]')
+        pages.append(page)
+    a, b = pages
+    a.fill('[data-path="encounter.unit"]', "Tablet A unit")
+    a.click("#save")
+    wait_until_saved(a, 2)
+    b.fill('[data-path="encounter.unit"]', "Tablet B unit")
+    b.click("#save")
+    b.wait_for_selector("#conflict")
+    return a, b

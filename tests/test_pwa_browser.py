@@ -19,6 +19,7 @@ from tests.pwa import (
     shot,
     sign_in,
     start_discharge_for_new_patient,
+    two_tablets_in_conflict,
     wait_until_saved,
     wait_until_synced,
 )
@@ -103,20 +104,7 @@ def test_two_tablets_conflict_and_the_nurse_chooses(tablet, make_user):
                                                    "birth_date": "1944-02-02"}).get_json()
     created = first.post("/api/v1/handoffs", json={"patient_id": patient["id"], "checklist": "discharge",
                                                    "data": {"encounter": {"unit": "4 East"}}}).get_json()
-    pages = []
-    for username in ("cara", "dev"):
-        _, page = tablet()
-        sign_in(page, username)
-        page.goto(f"/#/handoffs/{created['id']}")
-        page.wait_for_selector('[data-path="encounter.unit"]')
-        pages.append(page)
-    a, b = pages
-    a.fill('[data-path="encounter.unit"]', "Tablet A unit")
-    a.click("#save")
-    wait_until_saved(a, 2)
-    b.fill('[data-path="encounter.unit"]', "Tablet B unit")
-    b.click("#save")
-    b.wait_for_selector("#conflict")
+    a, b = two_tablets_in_conflict(tablet, ("cara", "dev"), created["id"])
     shot(b, "05-conflict")
     assert "Tablet A unit" in b.inner_text("#conflict") and "Tablet B unit" in b.inner_text("#conflict")
     b.click('#conflict button[data-choose="mine"]')

@@ -8,7 +8,7 @@
 """
 
 from tests.conftest import PASSWORD
-from tests.pwa import BROWSER_TEST_MARKS, sign_in, wait_until_saved, wait_until_synced
+from tests.pwa import BROWSER_TEST_MARKS, sign_in, two_tablets_in_conflict, wait_until_saved, wait_until_synced
 
 pytestmark = BROWSER_TEST_MARKS
 
@@ -51,21 +51,7 @@ def test_keep_mine_shows_the_revision_that_holds_my_choice(tablet, make_user):
                                                    "birth_date": "1944-02-02"}).get_json()
     created = first.post("/api/v1/handoffs", json={"patient_id": patient["id"], "checklist": "discharge",
                                                    "data": {"encounter": {"unit": "4 East"}}}).get_json()
-    pages = []
-    for username in ("kim", "lea"):
-        _, page = tablet()
-        page.add_init_script(HOLD_REDRAW)
-        sign_in(page, username)
-        page.goto(f"/#/handoffs/{created['id']}")
-        page.wait_for_selector('[data-path="encounter.unit"]')
-        pages.append(page)
-    a, b = pages
-    a.fill('[data-path="encounter.unit"]', "Tablet A unit")
-    a.click("#save")
-    wait_until_saved(a, 2)
-    b.fill('[data-path="encounter.unit"]', "Tablet B unit")
-    b.click("#save")
-    b.wait_for_selector("#conflict")
+    a, b = two_tablets_in_conflict(tablet, ("kim", "lea"), created["id"], init_script=HOLD_REDRAW)
     b.evaluate(f"window.holdRedraw({created['id']})")
     b.click('#conflict button[data-choose="mine"]')
     wait_until_synced(b)

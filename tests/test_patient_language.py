@@ -138,3 +138,9 @@ def test_the_demo_shows_a_spanish_reader_with_english_text_partly_translated(app
     assert "Sin traducir:" in html and 'lang="en"' in html  # and what nobody has translated yet
     report = client.get(f"/api/v1/handoffs/{handoff['id']}/readability", headers=auth).get_json()
     assert report["untranslated"] and "warning_signs.0.sign" not in {i["path"] for i in report["untranslated"]}
+
+
+def test_a_name_in_the_plan_keeps_its_capitals(nurse, spanish_discharge):
+    handoff, _ = spanish_discharge
+    plan = re.search(r'<section class="plan".*?</section>', summary(nurse, handoff["id"]), re.S).group()
+    assert "Dr. Samuel Ortiz" in plan and "dr. Samuel" not in plan

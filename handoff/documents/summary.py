@@ -202,11 +202,14 @@ def _mid_sentence(text: str) -> str:
     return text
 
 
-def _inline(passages: list[Passage]) -> list[str] | None:
-    """The passages as sentence parts, or None when any is not in the patient's language."""
+def _inline(passages: list[Passage], *, names: bool = False) -> list[str] | None:
+    """The passages as sentence parts, or None when any is not in the patient's language.
+
+    A name keeps its capitals ("Dr. Alan Pierce", not "dr. Alan Pierce"); other text reads mid-sentence.
+    """
     if not passages or not all(passage.in_language for passage in passages):
         return None
-    return [_mid_sentence(str(passage).rstrip(".")) for passage in passages]
+    return [str(passage).rstrip(".") if names else _mid_sentence(str(passage).rstrip(".")) for passage in passages]
 
 
 def _plan(taking, stopped, appointments, call_us, emergency, contacts) -> list[str]:
@@ -218,7 +221,7 @@ def _plan(taking, stopped, appointments, call_us, emergency, contacts) -> list[s
     lines = []
     changes = [m for m in taking if m["status"] in ("new", "changed")]
     first = appointments[0] if appointments and appointments[0]["with"] else None
-    who = _inline([first["with"]]) if first else None
+    who = _inline([first["with"]], names=True) if first else None
     when = _inline([first["when"]]) if first and first["when"] else None
     if first and who and when and first["when_is_date"]:
         lines.append(gettext("First: see %(who)s on %(when)s.", who=who[0], when=str(first["when"])))

@@ -12,6 +12,8 @@ from ..idempotency import idempotent
 from . import service
 from .schemas import BoardAcknowledgeSchema, BoardQuerySchema, BoardRowSchema
 
+# Each view declares its whole contract in its decorators (idempotency, roles, body, answer), as
+# flask-smorest intends, so the stacks of similar routes look alike by design (`duplicates` lists them).
 blp = Blueprint("board", __name__, url_prefix="/api/v1", description="Shift change for a whole unit")
 
 

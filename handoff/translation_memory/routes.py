@@ -10,6 +10,8 @@ from ..idempotency import idempotent
 from . import service
 from .schemas import TranslationCreateSchema, TranslationQuerySchema, TranslationSchema
 
+# Each view declares its whole contract in its decorators (idempotency, roles, body, answer), as
+# flask-smorest intends, so the stacks of similar routes look alike by design (`duplicates` lists them).
 blp = Blueprint("translations", __name__, url_prefix="/api/v1/translations",
                 description="The hospital's translation memory for patient-visible free text")
 

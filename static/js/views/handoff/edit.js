@@ -149,6 +149,15 @@ export function showEdit(screen) {
     check();
   }
 
+  // A line of the missing or advice list: tapping it takes the nurse to the field.
+  function jumpItem(path, ...content) {
+    return el(
+      "li",
+      { data: { path } },
+      button({ class: "link-button", onclick: () => form.focusPath(path) }, ...content),
+    );
+  }
+
   // Untranslated patient-visible text: advice under what is missing (signing stays possible).
   function showAdvice() {
     const advice = translations.advice();
@@ -156,17 +165,13 @@ export function showEdit(screen) {
     clear(
       adviceList,
       advice.map((a) =>
-        el(
-          "li",
-          { data: { path: a.path } },
-          button(
-            { class: "link-button", onclick: () => form.focusPath(a.path) },
-            el("span", { class: "where" }, labelFor(def, a.path) || a.path),
-            " ",
-            el("span", { class: "path" }, a.path),
-            " ",
-            el("span", { class: "what", lang: translations.typing }, a.texts.join(" ")),
-          ),
+        jumpItem(
+          a.path,
+          el("span", { class: "where" }, labelFor(def, a.path) || a.path),
+          " ",
+          el("span", { class: "path" }, a.path),
+          " ",
+          el("span", { class: "what", lang: translations.typing }, a.texts.join(" ")),
         ),
       ),
     );
@@ -189,15 +194,11 @@ export function showEdit(screen) {
     clear(
       missingList,
       missing.map((e) =>
-        el(
-          "li",
-          { data: { path: e.path } },
-          button(
-            { class: "link-button", onclick: () => form.focusPath(e.path) },
-            el("span", { class: "where" }, labelFor(def, e.path) || t("handoff.wholeForm")),
-            " ",
-            el("span", { class: "what" }, e.message),
-          ),
+        jumpItem(
+          e.path,
+          el("span", { class: "where" }, labelFor(def, e.path) || t("handoff.wholeForm")),
+          " ",
+          el("span", { class: "what" }, e.message),
         ),
       ),
     );

@@ -212,3 +212,19 @@ def test_the_ipass_pdf_shows_all_five_elements_and_times_for_people(nurse, physi
                    json={"revision": signed["revision"], "synthesis": "Watcher: lactate at 22:00, glucose at 03:00."})
     received = text()
     assert "Awaited." not in received and "Watcher: lactate at 22:00, glucose at 03:00." in received
+
+
+def test_the_demo_has_two_units_of_eight_at_mixed_severity(app, client):
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    token = client.post("/api/v1/auth/tokens", json={"username": "nurse", "password": "handoff-nurse"}).get_json()
+    auth = {"Authorization": f"Bearer {token['token']}"}
+    for unit in ("4 West Medicine", "6 East Surgery"):
+        rows = client.get(f"/api/v1/board?unit={unit}", headers=auth).get_json()
+        assert len(rows) >= 8, unit
+        assert {r["illness_severity"] for r in rows} >= {"unstable", "watcher", "stable"}
+        states = {"draft" if r["handoff"]["status"] == "draft" else "received" if r["acknowledged"] else "signed"
+                  for r in rows if r["handoff"]}
+        assert states == {"draft", "signed", "received"}, unit
+    again = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert "0 new patients" in again.output

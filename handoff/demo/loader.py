@@ -27,6 +27,7 @@ DEMO_USERS = (
     ("admin", "handoff-admin", "admin", "Clinical lead"),
 )
 PATIENTS_FILE = Path(__file__).with_name("patients.json")
+UNITS_FILE = Path(__file__).with_name("units.json")
 VIA = "demo"
 
 
@@ -54,5 +55,40 @@ def load_demo() -> list[str]:
             if item.get("finalize"):
                 handoffs.finalize(author, view.handoff.id, expected={view.handoff.state})
         created += 1
+    created += _load_units(users)
     lines.insert(0, f"demo data: {created} new patients ({len(DEMO_USERS)} demo users)")
     return lines
+
+
+def _load_units(users: dict) -> int:
+    """Two units of eight patients for shift change: I-PASS handoffs drafted, signed or received."""
+    units = json.loads(UNITS_FILE.read_text(encoding="utf-8"))
+    doctor, receiver = Actor.system(VIA, users["doctor"]), Actor.system(VIA, users["nurse2"])
+    for place in units["placed"]:
+        patient = db.session.scalar(select(Patient).where(Patient.mrn == place["mrn"]))
+        if patient is not None and patient.unit is None:
+            patients.update(Actor.system(VIA, users["nurse"]), patient.id, {"unit": place["unit"], "bed": place["bed"]})
+    created = 0
+    for row in units["patients"]:
+        if db.session.scalar(select(Patient.id).where(Patient.mrn == row["patient"]["mrn"])) is not None:
+            continue
+        fields = dict(row["patient"], birth_date=date.fromisoformat(row["patient"]["birth_date"]),
+                      unit=row["unit"], bed=row["bed"])
+        patient = patients.create(Actor.system(VIA, users["nurse"]), fields)
+        view = handoffs.create(doctor, patient.id, "ipass", _ipass_data(row))
+        if row.get("signed"):
+            view = handoffs.finalize(doctor, view.handoff.id, expected={view.handoff.state})
+            if row.get("received"):
+                handoffs.acknowledge(receiver, view.handoff.id, view.handoff.current_revision, row["received"])
+        created += 1
+    return created
+
+
+def _ipass_data(row: dict) -> dict:
+    return {
+        "illness_severity": row["severity"], "code_status": row["code_status"],
+        "patient_summary": {key: row[key] for key in ("one_liner", "background", "assessment", "plan")},
+        "action_list": [{"task": task, "owner": owner, "due": due, "done": done}
+                        for task, owner, due, done in row["actions"]],
+        "situation_awareness": [{"if": when, "then": then} for when, then in row["contingencies"]],
+    }

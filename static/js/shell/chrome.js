@@ -23,6 +23,7 @@ export function createChrome({ chrome, session, sync, navigate, toast, onLogout 
           "ul",
           {},
           navLink("nav-patients", "#/patients", t("chrome.patients")),
+          navLink("nav-board", "#/board", t("chrome.board")),
           navLink("nav-inbox", "#/inbox", t("chrome.inbox")),
           navLink(
             "nav-outbox",

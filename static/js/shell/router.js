@@ -13,6 +13,7 @@ export const ROUTES = [
   [/^\/drafts\/([^/]+)$/, "handoff", (m) => ({ localId: m[1] })],
   [/^\/inbox$/, "inbox", () => ({})],
   [/^\/outbox$/, "outbox", () => ({})],
+  [/^\/board$/, "board", () => ({})],
 ];
 
 // The chrome's navigation link that is "current" on each screen.
@@ -25,6 +26,7 @@ export const NAV_OF = {
   documents: "nav-patients",
   inbox: "nav-inbox",
   outbox: "nav-outbox",
+  board: "nav-board",
 };
 
 /** {view, params} for a location hash ("#/patients/7?x=1"), or null when no route matches. */

@@ -69,22 +69,36 @@ def make_app(database_url):
 
 @pytest.fixture(autouse=True)
 def clean_database(app):
-    """Empty every table and put back what a fresh migration leaves (built-ins, chain head)."""
+    """Empty every table and put back what a fresh migration leaves (built-ins, chain head).
+
+    On PostgreSQL the live server of the browser tests may still be finishing a request of the
+    test before (a tablet's last background sync): TRUNCATE can then deadlock with it, and
+    PostgreSQL aborts this side. That is the documented answer to a deadlock: try again.
+    """
+    from sqlalchemy.exc import OperationalError
+
     from handoff.audit.service import ensure_chain_head
     from handoff.checklists.service import seed_builtin
     from handoff.translation_memory.service import seed_library
 
     with app.app_context():
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                db.session.execute(text(f"DELETE FROM {table}"))
-        seed_builtin(db.session)
-        seed_library()
-        ensure_chain_head()
-        db.session.commit()
+        for attempt in range(1, 6):
+            try:
+                if db.engine.dialect.name == "postgresql":
+                    db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+                else:
+                    for table in tables:
+                        db.session.execute(text(f"DELETE FROM {table}"))
+                seed_builtin(db.session)
+                seed_library()
+                ensure_chain_head()
+                db.session.commit()
+                break
+            except OperationalError as error:
+                db.session.rollback()
+                if "deadlock" not in str(error).lower() or attempt == 5:
+                    raise
         db.session.remove()
     yield
 

@@ -87,6 +87,13 @@ def test_board_lists_the_unit_sickest_first_with_severity_in_words(tablet, make_
     phone.wait_for_selector(".board-row")
     shot(phone, "board-02-phone")
 
+    # In Spanish, the same board in words of the catalogue.
+    phone.select_option("#chrome-language", "es")
+    phone.wait_for_selector("#nav-board:has-text('Tablero')")
+    first = phone.locator(".board-row").first.inner_text()
+    assert "Cama 3" in first and "Inestable" in first and "Firmado, sin recibir" in first and "Vencida" in first
+    shot(phone, "board-07-phone-es")
+
 
 def test_take_over_two_patients_then_the_rows_say_received(tablet, make_user):
     giver = make_user("nurse", "gia")

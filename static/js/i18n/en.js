@@ -433,7 +433,7 @@ export default {
   "board.statusSigned": "Signed, not yet received",
   "board.statusReceived": "Received",
   "board.dueAt": "due {time}",
-  "board.overdueSince": "Overdue: was due {time}",
+  "board.overdueSince": "Overdue since {time}",
   "board.openActions": { one: "{count} open action", other: "{count} open actions" },
   "board.overdueCount": { one: "{count} overdue", other: "{count} overdue" },
   "board.contingencies": { one: "{count} contingency plan", other: "{count} contingency plans" },
@@ -453,6 +453,7 @@ export default {
   "board.synthesisHelp": "What you take over and what you will do.",
   "board.readBack": "Read back, no changes",
   "board.readBackSynthesis": "Read back, no changes.",
+  "board.jumpLabel": "Patients to take over",
   "board.notInTakeOver": "Not part of this take-over",
   "board.acceptUnit": {
     one: "Accept {unit} ({count} patient)",

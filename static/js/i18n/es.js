@@ -439,8 +439,8 @@ export default {
   "board.statusDraft": "Borrador",
   "board.statusSigned": "Firmado, sin recibir",
   "board.statusReceived": "Recibido",
-  "board.dueAt": "para las {time}",
-  "board.overdueSince": "Vencida: era para las {time}",
+  "board.dueAt": "vence: {time}",
+  "board.overdueSince": "Vencida desde: {time}",
   "board.openActions": { one: "{count} tarea pendiente", other: "{count} tareas pendientes" },
   "board.overdueCount": { one: "{count} vencida", other: "{count} vencidas" },
   "board.contingencies": { one: "{count} plan de contingencia", other: "{count} planes de contingencia" },
@@ -460,6 +460,7 @@ export default {
   "board.synthesisHelp": "Lo que recibe y lo que va a hacer.",
   "board.readBack": "Repetido y confirmado, sin cambios",
   "board.readBackSynthesis": "Repetido y confirmado, sin cambios.",
+  "board.jumpLabel": "Pacientes que va a recibir",
   "board.notInTakeOver": "No forman parte de esta recepción",
   "board.acceptUnit": {
     one: "Aceptar {unit} ({count} paciente)",

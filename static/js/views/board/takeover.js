@@ -136,6 +136,36 @@ export async function renderTakeover(container, ctx, { unit, board }) {
       el("p", { class: "hint" }, t("board.takeOverHint")),
       board.offline ? el("p", { class: "notice warnings" }, t("board.takeOverOffline")) : null,
       progress,
+      rows.length > 1
+        ? el(
+            "nav",
+            { class: "takeover-jump", "aria-label": t("board.jumpLabel") },
+            el(
+              "ol",
+              {},
+              rows.map((row) =>
+                el(
+                  "li",
+                  {},
+                  el(
+                    "button",
+                    {
+                      type: "button",
+                      class: "link",
+                      onclick: () => {
+                        const title = document.getElementById(`takeover-title-${row.handoff.id}`);
+                        title?.setAttribute("tabindex", "-1");
+                        title?.focus({ preventScroll: true });
+                        title?.scrollIntoView({ block: "start" });
+                      },
+                    },
+                    who(row),
+                  ),
+                ),
+              ),
+            ),
+          )
+        : null,
       rows.length ? sections : el("p", { class: "muted empty" }, t("board.nothingToTakeOver")),
       others.length
         ? el(

@@ -195,6 +195,7 @@ def test_the_board_opens_offline_and_says_how_old_it_is(tablet, make_user):
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     open_board(page)
     assert page.locator("#board-pdf").count() == 1
+    page.wait_for_selector('.view-board[data-kept-offline="true"]')  # each handoff kept, in the background
 
     context.set_offline(True)
     page.click("#nav-patients")
@@ -206,6 +207,13 @@ def test_the_board_opens_offline_and_says_how_old_it_is(tablet, make_user):
     assert "Alpha" in page.locator(".board-row").first.inner_text()
     assert page.locator("#board-pdf").count() == 0  # the printable sheet needs the network
     shot(page, "board-06-offline")
+
+    # A row opens its handoff offline too (the board kept it when it was online).
+    page.locator(".board-row").first.click()
+    page.wait_for_selector(".ro-section")
+    assert "Alpha: unstable one-liner." in page.inner_text(".view-handoff")
+    page.click("#nav-board")
+    page.wait_for_selector("#board-status.board-age")
 
     # Twelve minutes later (the page's clock moved on), the copy says its age in minutes.
     page.evaluate("""() => { const real = Date.now; const shift = 12 * 60 * 1000;

@@ -2,7 +2,7 @@
 // the copy this tablet last saw. `?mode=takeover` is the receiver taking the whole unit over.
 import { el, clear } from "../dom.js";
 import { language, t } from "../i18n/index.js";
-import { heading, isOffline, problem } from "./common.js";
+import { checklist, heading, isOffline, problem } from "./common.js";
 import { age, rememberUnit, rowView, takeoverRows } from "./board/model.js";
 import { renderTakeover } from "./board/takeover.js";
 import { boardHash, severityChip, statusChip } from "./board/parts.js";
@@ -36,6 +36,37 @@ export async function loadBoard(ctx, unit) {
     const copy = await ctx.store.cacheGet(key).catch(() => null);
     if (!copy) throw e;
     return { ...copy, offline: true };
+  }
+}
+
+/**
+ * So that a row opens offline: keep each patient and (when the tablet's copy is missing or older
+ * than the board's revision) the handoff as the handoff screen keeps it, with its ETag. Quietly, in
+ * the background; the board never waits for it.
+ */
+export async function keepForOffline(ctx, rows, signal) {
+  const versions = new Set();
+  for (const row of rows) {
+    if (signal?.aborted) return;
+    const p = row.patient;
+    const h = row.handoff;
+    if (p?.id != null && !(await ctx.store.cacheGet(`patient:${p.id}`).catch(() => null))) {
+      await ctx.store.cachePut(`patient:${p.id}`, p).catch(() => {});
+    }
+    if (!h?.id) continue;
+    if (h.checklist?.key) versions.add(`${h.checklist.key}:${h.checklist.version ?? ""}`);
+    const kept = await ctx.store.cacheGet(`handoff:${h.id}`).catch(() => null);
+    if (kept && kept.revision === h.revision && kept.status === h.status && kept.etag) continue;
+    try {
+      const res = await ctx.api.send("GET", `/handoffs/${h.id}`);
+      if (res.ok) await ctx.store.cachePut(`handoff:${h.id}`, { ...res.body, etag: res.etag }).catch(() => {});
+    } catch {
+      return; // offline again: try next time
+    }
+  }
+  for (const v of versions) {
+    const [key, version] = v.split(":");
+    await checklist(ctx, key, version ? Number(version) : undefined).catch(() => null);
   }
 }
 
@@ -177,6 +208,11 @@ export async function render(container, ctx, params) {
     return;
   }
   ctx.store.cachePut("board-units", rememberUnit(units, unit)).catch(() => {});
+  if (!board.offline) {
+    keepForOffline(ctx, board.rows, ctx.signal)
+      .catch(() => {})
+      .then(() => (container.dataset.keptOffline = "true"));
+  }
 
   if (mode === "takeover") {
     await renderTakeover(container, ctx, { unit, board });

@@ -3,7 +3,7 @@ receiver taking the unit over in one step (all or nothing), and the board openin
 
 import copy
 
-from tests.conftest import load_scenario
+from tests.conftest import PASSWORD, load_scenario
 from tests.pwa import BROWSER_TEST_MARKS, shot, sign_in
 
 pytestmark = BROWSER_TEST_MARKS
@@ -214,6 +214,14 @@ def test_the_board_opens_offline_and_says_how_old_it_is(tablet, make_user):
     assert "Alpha: unstable one-liner." in page.inner_text(".view-handoff")
     page.click("#nav-board")
     page.wait_for_selector("#board-status.board-age")
+
+    # After a reload while offline (the shell from the service worker, unlocked on the tablet).
+    page.reload()
+    page.fill("#unlock-password", PASSWORD)
+    page.click("#unlock-submit")
+    page.goto(f"/#/board?unit={UNIT}")
+    page.wait_for_selector("#board-status.board-age")
+    assert page.locator(".board-row").count() == 2
 
     # Twelve minutes later (the page's clock moved on), the copy says its age in minutes.
     page.evaluate("""() => { const real = Date.now; const shift = 12 * 60 * 1000;

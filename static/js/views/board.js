@@ -177,17 +177,11 @@ export async function render(container, ctx, params) {
     el("button", { type: "submit", class: "btn", id: "board-show" }, t("board.show")),
   );
 
+  // The unit picker with one line under it (no unit yet, or the board could not be read).
+  const only = (line) => clear(container, el("div", { class: "screen" }, heading(t("board.title")), picker, line));
+
   if (!unit) {
-    clear(
-      container,
-      el(
-        "div",
-        { class: "screen" },
-        heading(t("board.title")),
-        picker,
-        el("p", { class: "hint" }, t("board.pickUnit")),
-      ),
-    );
+    only(el("p", { class: "hint" }, t("board.pickUnit")));
     return;
   }
 
@@ -195,16 +189,7 @@ export async function render(container, ctx, params) {
   try {
     board = await loadBoard(ctx, unit);
   } catch (e) {
-    clear(
-      container,
-      el(
-        "div",
-        { class: "screen" },
-        heading(t("board.title")),
-        picker,
-        el("p", { class: "note note-error", role: "alert" }, problem(e)),
-      ),
-    );
+    only(el("p", { class: "note note-error", role: "alert" }, problem(e)));
     return;
   }
   ctx.store.cachePut("board-units", rememberUnit(units, unit)).catch(() => {});

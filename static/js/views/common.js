@@ -60,6 +60,17 @@ export function when(iso) {
 
 // Message keys of the built-in checklists' names; another checklist shows its key.
 export const CHECKLIST_NAMES = { discharge: "checklist.discharge", ipass: "checklist.ipass" };
+
+// The I-PASS fields a receiver reads before confirming (the inbox and the unit take-over).
+export const IPASS_READ_KEYS = [
+  "illness_severity",
+  "code_status",
+  "allergies",
+  "no_known_allergies",
+  "patient_summary",
+  "action_list",
+  "situation_awareness",
+];
 export const checklistName = (c) => (CHECKLIST_NAMES[c?.key] ? t(CHECKLIST_NAMES[c.key]) : c?.key || "");
 
 const STATUS_WORDS = { final: "status.signed", draft: "status.draft", local: "status.local" };

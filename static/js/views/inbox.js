@@ -14,19 +14,12 @@ import {
   errorsByPath,
   problem,
   isOffline,
+  IPASS_READ_KEYS,
 } from "./common.js";
 
 // What a receiver reads first, per checklist (other checklists: everything).
 const SUMMARY = {
-  ipass: [
-    "illness_severity",
-    "code_status",
-    "allergies",
-    "no_known_allergies",
-    "patient_summary",
-    "action_list",
-    "situation_awareness",
-  ],
+  ipass: IPASS_READ_KEYS,
   discharge: [
     "encounter",
     "diagnoses",

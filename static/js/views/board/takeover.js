@@ -5,20 +5,9 @@
 import { el, clear } from "../../dom.js";
 import { t } from "../../i18n/index.js";
 import { renderReadOnly } from "../../form/readonly.js";
-import { checklist, heading, isOffline, patientName, problem } from "../common.js";
+import { checklist, heading, IPASS_READ_KEYS, isOffline, patientName, problem } from "../common.js";
 import { refusedItem, rowView, statusOf, takeoverItems, takeoverRows } from "./model.js";
 import { boardHash, severityChip, statusChip } from "./parts.js";
-
-// The I-PASS elements a receiver reads before taking over.
-const IPASS_KEYS = [
-  "illness_severity",
-  "code_status",
-  "allergies",
-  "no_known_allergies",
-  "patient_summary",
-  "action_list",
-  "situation_awareness",
-];
 
 // {user id + unit} → Map(handoff id → {synthesis, readBack}); dropped once the unit is accepted.
 const typed = new Map();
@@ -34,7 +23,7 @@ async function readOnly(ctx, h) {
   const brief = {
     ...def,
     sections: def.sections
-      .map((s) => ({ ...s, fields: s.fields.filter((f) => IPASS_KEYS.includes(f.key)) }))
+      .map((s) => ({ ...s, fields: s.fields.filter((f) => IPASS_READ_KEYS.includes(f.key)) }))
       .filter((s) => s.fields.length),
   };
   return renderReadOnly(brief, h.data || {});

@@ -4,18 +4,69 @@ receiver's take-over of a whole unit in one all-or-nothing step."""
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from ..audit import service as audit
 from ..domain import Actor, Conflict, DomainError
 from ..extensions import db
 from ..handoffs import service as handoffs
-from ..handoffs.models import FINAL, Acknowledgement, Handoff
+from ..handoffs.models import FINAL, Acknowledgement, Handoff, Revision
 from ..handoffs.service import HandoffView
 from ..patients.models import Patient
 
 IPASS = "ipass"
 SEVERITY_ORDER = {"unstable": 0, "watcher": 1, "stable": 2}
+
+
+def severity_of(data: dict | None) -> str | None:
+    """The I-PASS illness severity of a revision's data, or None when missing or not one of the three."""
+    value = (data or {}).get("illness_severity")
+    return value if value in SEVERITY_ORDER else None
+
+
+def latest_ids(patient_ids: list[int], checklist: str | None = None):
+    """A subquery of each patient's latest handoff id (of `checklist`, or of any): the newest started."""
+    stmt = select(func.max(Handoff.id)).where(Handoff.patient_id.in_(patient_ids))
+    if checklist is not None:
+        stmt = stmt.where(Handoff.checklist_key == checklist)
+    return stmt.group_by(Handoff.patient_id)
+
+
+@dataclass
+class LatestHandoff:
+    """What a list of patients shows of each one's latest handoff (any checklist)."""
+
+    id: int
+    patient_id: int
+    checklist: str
+    revision: int
+    status: str
+    illness_severity: str | None
+    acknowledged: bool
+
+
+def latest_handoffs(patient_ids: list[int]) -> dict[int, LatestHandoff]:
+    """Each patient's latest handoff, read in one query whatever the number of patients: the
+    severity is read from the current revision's data inside the database, and `acknowledged` is
+    the board's: the current revision is signed and has a receipt."""
+    if not patient_ids:
+        return {}
+    received = select(Acknowledgement.id).where(
+        Acknowledgement.handoff_id == Handoff.id, Acknowledgement.revision_number == Handoff.current_revision
+    ).exists()
+    found = db.session.execute(
+        select(Handoff.id, Handoff.patient_id, Handoff.checklist_key, Handoff.current_revision, Handoff.status,
+               Revision.data["illness_severity"].as_string(), and_(Handoff.status == FINAL, received))
+        .join(Revision, (Revision.handoff_id == Handoff.id) & (Revision.number == Handoff.current_revision))
+        .where(Handoff.id.in_(latest_ids(patient_ids)))
+    ).all()
+    return {
+        patient_id: LatestHandoff(
+            id=handoff_id, patient_id=patient_id, checklist=key, revision=revision, status=status,
+            illness_severity=severity_of({"illness_severity": severity}) if key == IPASS else None,
+            acknowledged=bool(acknowledged))
+        for handoff_id, patient_id, key, revision, status, severity, acknowledged in found
+    }
 
 
 @dataclass
@@ -45,18 +96,13 @@ def _bed_key(bed: str | None) -> tuple:
 
 def rows(actor: Actor, unit: str, *, audit_action: str = "board.read") -> list[BoardRow]:
     patients = db.session.scalars(select(Patient).where(Patient.unit == unit.strip())).all()
-    latest_ids = db.session.execute(
-        select(Handoff.patient_id, func.max(Handoff.id))
-        .where(Handoff.patient_id.in_([p.id for p in patients]), Handoff.checklist_key == IPASS)
-        .group_by(Handoff.patient_id)
-    ).all() if patients else []
-    latest = {patient_id: handoff_id for patient_id, handoff_id in latest_ids}
-    views = {view.handoff.patient_id: view for view in handoffs.views_of(list(latest.values()))}
+    ipass_ids = db.session.scalars(latest_ids([p.id for p in patients], IPASS)).all() if patients else []
+    views = {view.handoff.patient_id: view for view in handoffs.views_of(list(ipass_ids))}
     board = []
     for patient in patients:
         view = views.get(patient.id)
         data = (view.revision.data or {}) if view else {}
-        severity = data.get("illness_severity") if data.get("illness_severity") in SEVERITY_ORDER else None
+        severity = severity_of(data)
         actions = [a for a in data.get("action_list") or [] if isinstance(a, dict)]
         board.append(BoardRow(
             patient=patient, handoff=view, illness_severity=severity,

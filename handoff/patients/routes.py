@@ -9,7 +9,7 @@ from ..auth.models import CLINICAL_ROLES
 from ..http import actor, page_headers
 from ..idempotency import idempotent
 from . import service
-from .schemas import PatientQuerySchema, PatientSchema, PatientUpdateSchema
+from .schemas import ListedPatientSchema, PatientQuerySchema, PatientSchema, PatientUpdateSchema
 
 # Each view declares its whole contract in its decorators (idempotency, roles, body, answer), as
 # flask-smorest intends, so the stacks of similar routes look alike by design (`duplicates` lists them).
@@ -20,9 +20,9 @@ blp = Blueprint("patients", __name__, url_prefix="/api/v1/patients", description
 class Patients(MethodView):
     @requires(*CLINICAL_ROLES)
     @blp.arguments(PatientQuerySchema, location="query")
-    @blp.response(200, PatientSchema(many=True))
+    @blp.response(200, ListedPatientSchema(many=True))
     def get(self, args):
-        """Search patients by name or MRN (paginated: X-Total-Count, Link)"""
+        """Search patients by name or MRN (paginated: X-Total-Count, Link), each with their latest handoff"""
         page = service.search(actor(), args.get("q"), args["page"], args["per_page"], unit=args.get("unit"))
         return page.items, 200, page_headers(page)
 

@@ -54,6 +54,28 @@ class PatientSchema(Schema):
             raise ValidationError("Birth date is too far in the past.")
 
 
+class LatestHandoffSchema(Schema):
+    """Dumps `board.service.LatestHandoff`: the patient list's glance at the newest handoff."""
+
+    id = fields.Integer()
+    checklist = fields.String(metadata={"description": "The checklist key", "example": "ipass"})
+    revision = fields.Integer(metadata={"description": "The current revision"})
+    status = fields.String(metadata={"enum": ["draft", "final"]})
+    illness_severity = fields.String(allow_none=True, metadata={
+        "enum": ["unstable", "watcher", "stable", None], "description": "An I-PASS's illness severity"})
+    acknowledged = fields.Boolean(metadata={"description": "The current revision is signed and has a receipt"})
+
+
+class ListedPatientSchema(PatientSchema):
+    """Dumps `patients.service.ListedPatient`: the patient's fields, and their latest handoff."""
+
+    latest_handoff = fields.Nested(LatestHandoffSchema, dump_only=True, allow_none=True, metadata={
+        "description": "The newest handoff started for this patient (any checklist), or null"})
+
+    def get_attribute(self, obj, attr, default):
+        return obj.latest_handoff if attr == "latest_handoff" else super().get_attribute(obj.patient, attr, default)
+
+
 class PatientUpdateSchema(Schema):
     """PATCH: only the fields sent change."""
 

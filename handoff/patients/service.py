@@ -1,13 +1,25 @@
 """Patients: register, find, search. Every read and write is audited."""
 
+from dataclasses import dataclass
+
 from sqlalchemy import or_, select
 
 from ..audit import service as audit
+from ..board import service as board
+from ..board.service import LatestHandoff
 from ..database import escape_like, get_or_not_found
 from ..domain import Actor, Conflict
 from ..extensions import db
 from ..pagination import Page, paginate
 from .models import Patient
+
+
+@dataclass
+class ListedPatient:
+    """A patient in a list, with what the list shows of their latest handoff (None: none yet)."""
+
+    patient: Patient
+    latest_handoff: LatestHandoff | None
 
 
 def create(actor: Actor, fields: dict) -> Patient:
@@ -47,7 +59,8 @@ def update(actor: Actor, patient_id: int, changes: dict) -> Patient:
 
 
 def search(actor: Actor, q: str | None, page: int, per_page: int, unit: str | None = None) -> Page:
-    """Every word of `q` must match the start of a name or the MRN (case-insensitive); `unit` exactly."""
+    """A page of `ListedPatient`s: every word of `q` must match the start of a name or the MRN
+    (case-insensitive); `unit` exactly. The page's latest handoffs are read in one more query."""
     stmt = select(Patient)
     if unit is not None:
         stmt = stmt.where(Patient.unit == unit.strip())
@@ -62,5 +75,7 @@ def search(actor: Actor, q: str | None, page: int, per_page: int, unit: str | No
     found = paginate(stmt, page, per_page)
     audit.record(actor, "patient.search", "patient", None,
                  detail={"q": q or "", **({"unit": unit} if unit else {}), "results": [p.id for p in found.items]})
+    latest = board.latest_handoffs([p.id for p in found.items])
+    found.items = [ListedPatient(p, latest.get(p.id)) for p in found.items]
     return found
 

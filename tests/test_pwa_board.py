@@ -134,30 +134,43 @@ def test_take_over_two_patients_then_the_rows_say_received(tablet, make_user):
     shot(page, "board-04-received")
 
 
-def test_a_refused_take_over_names_the_patient_and_saves_nothing(tablet, make_user):
+def test_the_take_over_warns_up_front_about_the_receivers_own_handoff_and_accepts_the_rest(tablet, make_user):
     giver = make_user("nurse", "gia")
     receiver = make_user("nurse", "rex")
     _, first, _ = ipass_on_unit(giver, "1", "Alpha", "unstable")
-    _, second, second_etag = ipass_on_unit(giver, "2", "Bravo", "watcher")
+    _, second, _ = ipass_on_unit(giver, "2", "Bravo", "watcher")
     _, own, _ = ipass_on_unit(receiver, "3", "Ownwork", "stable")  # signed by the receiver
 
     context, page = tablet()
     sign_in(page, "rex")
-    page.goto(f"/#/board?unit={UNIT}&mode=takeover")
+    page.goto(f"/#/board?unit={UNIT}")
+    page.wait_for_selector(".board-row")
+    assert "2 handoffs" in page.inner_text("#board-takeover")  # her own is not counted
+    page.click("#board-takeover")
     page.wait_for_selector(".takeover-patient")
-    for h in (first, second, own):
-        page.fill(f"#takeover-synthesis-{h['id']}", f"Synthesis for {h['id']}")
 
-    # The receiver's own handoff is item 2: refused, named, nothing saved, text kept.
+    # Before anything is accepted: her own handoff is named, and it is not an item.
+    warning = page.inner_text("#takeover-own")
+    assert "You signed this handoff yourself" in warning and "Bed 3, Ownwork, Rosa" in warning
+    assert page.locator(f'#takeover-own li[data-handoff-id="{own["id"]}"]').count() == 1
+    assert page.locator(f'.takeover-patient[data-handoff-id="{own["id"]}"]').count() == 0
+    assert page.locator(f"#takeover-synthesis-{own['id']}").count() == 0
+    assert "0 of 2 ready" in page.inner_text("#takeover-progress")
+    # The read-only handoff writes due times for people, not "2026-11-23T22:00".
+    card = page.inner_text(f'.takeover-patient[data-handoff-id="{first["id"]}"]')
+    assert "Nov 23, 2026, 10:00 PM" in card and "T22:00" not in card
+    shot(page, "board-05-own-handoff-warned")
+
+    page.fill(f"#takeover-synthesis-{first['id']}", "Alpha: lactate at 22:00.")
+    page.check(f"#takeover-readback-{second['id']}")
     page.click("#takeover-accept")
-    page.wait_for_selector("#takeover-error .notice")
-    error = page.inner_text("#takeover-error")
-    assert "Ownwork" in error and "Nothing was saved" in error
-    assert page.locator(f'.takeover-patient.refused[data-handoff-id="{own["id"]}"]').count() == 1
-    assert page.input_value(f"#takeover-synthesis-{first['id']}") == f"Synthesis for {first['id']}"
-    shot(page, "board-05-refused")
-    for h in (first, second, own):
-        assert receiver.get(f"/api/v1/handoffs/{h['id']}").get_json()["acknowledgements"] == []
+    page.wait_for_selector('.board-row[data-status="received"]')
+    assert page.locator(f'.board-row[data-handoff-id="{own["id"]}"]').get_attribute("data-status") == "signed"
+    assert "The signed handoff waiting here is yours" in page.inner_text(".view-board")
+    assert page.locator("#board-takeover").count() == 0
+    for h in (first, second):
+        assert len(receiver.get(f"/api/v1/handoffs/{h['id']}").get_json()["acknowledgements"]) == 1
+    assert receiver.get(f"/api/v1/handoffs/{own['id']}").get_json()["acknowledgements"] == []
 
 
 def test_a_superseded_handoff_is_named_and_nothing_is_saved(tablet, make_user):
@@ -179,9 +192,13 @@ def test_a_superseded_handoff_is_named_and_nothing_is_saved(tablet, make_user):
     page.wait_for_selector("#takeover-error .notice")
     error = page.inner_text("#takeover-error")
     assert "Bed 2, Bravo, Rosa" in error and "Nothing was saved" in error
+    assert page.locator(f'.takeover-patient.refused[data-handoff-id="{second["id"]}"]').count() == 1
+    assert page.locator(".takeover-patient.refused").count() == 1
     assert page.input_value(f"#takeover-synthesis-{first['id']}") == "Alpha synthesis"
     assert page.is_checked(f"#takeover-readback-{second['id']}")
-    assert receiver.get(f"/api/v1/handoffs/{first['id']}").get_json()["acknowledgements"] == []
+    shot(page, "board-05-refused")
+    for h in (first, second):
+        assert receiver.get(f"/api/v1/handoffs/{h['id']}").get_json()["acknowledgements"] == []
 
 
 def test_the_board_opens_offline_and_says_how_old_it_is(tablet, make_user):

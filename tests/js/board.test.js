@@ -4,7 +4,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   age,
+  latestView,
   openActions,
+  ownRows,
   refusedItem,
   rememberUnit,
   rowView,
@@ -164,4 +166,46 @@ test("remembered units: latest first, no duplicates ignoring case, blanks ignore
   assert.deepEqual(rememberUnit(["5 North", "ICU"], " icu "), ["icu", "5 North"]);
   assert.deepEqual(rememberUnit(["5 North"], "  "), ["5 North"]);
   assert.deepEqual(rememberUnit(null, "4E"), ["4E"]);
+});
+
+test("the receiver's own signed handoffs are left out of her take-over and listed apart", () => {
+  const mine = (id, extra = {}) => row(id, { handoff: handoff(id * 10, { finalized_by: "rex", ...extra }) });
+  const rows = [row(1), mine(2), mine(3, { status: "draft" }), row(4, { acknowledged: true }), row(5)];
+  assert.deepEqual(
+    takeoverRows(rows, "rex").map((r) => r.patient.id),
+    [1, 5],
+  );
+  assert.deepEqual(
+    ownRows(rows, "rex").map((r) => r.patient.id),
+    [2],
+  ); // a draft of hers is no take-over item at all
+  // Another receiver takes every signed one; without a name nothing is left out.
+  assert.deepEqual(
+    takeoverRows(rows, "gia").map((r) => r.patient.id),
+    [1, 2, 5],
+  );
+  assert.deepEqual(
+    takeoverRows(rows).map((r) => r.patient.id),
+    [1, 2, 5],
+  );
+  assert.deepEqual(ownRows(rows, undefined), []);
+});
+
+test("the patient list's latest handoff: kind, status (received only for an I-PASS) and severity", () => {
+  const latest = (extra) => ({
+    id: 7,
+    checklist: "ipass",
+    revision: 1,
+    status: "final",
+    illness_severity: "unstable",
+    acknowledged: false,
+    ...extra,
+  });
+  assert.equal(latestView(null), null);
+  assert.deepEqual(latestView(latest()), { handoffId: 7, checklist: "ipass", status: "signed", severity: "unstable" });
+  assert.equal(latestView(latest({ acknowledged: true })).status, "received");
+  assert.equal(latestView(latest({ status: "draft" })).status, "draft");
+  assert.equal(latestView(latest({ illness_severity: null })).severity, "none");
+  const discharge = latestView(latest({ checklist: "discharge", illness_severity: null, acknowledged: true }));
+  assert.deepEqual([discharge.status, discharge.severity], ["final", null]);
 });

@@ -2,6 +2,15 @@
 import { el } from "../dom.js";
 import { t } from "../i18n/index.js";
 import { isEmpty } from "./validate.js";
+import { dueTime } from "../views/common.js";
+
+/** "2026-11-21T19:30" (the hospital's local time, as typed) for people: "today at 19:30" or "21 Nov 2026, 19:30". */
+export function datetimeText(value, now = new Date()) {
+  const d = /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(value) ? new Date(value) : null;
+  if (!d || Number.isNaN(+d)) return value;
+  const { sameDay, text } = dueTime(d, now);
+  return sameDay ? t("readonly.todayAt", { time: text }) : text;
+}
 
 /** Plain text of one value, using the definition's labels for choices. */
 export function valueText(spec, v) {
@@ -10,6 +19,7 @@ export function valueText(spec, v) {
     return v === true ? t("readonly.yes") : v === false ? t("readonly.no") : String(v);
   const label = (x) => spec?.choices?.find((c) => c.value === x)?.label ?? x;
   if (spec?.type === "choice") return String(label(v));
+  if ((spec?.type === "datetime" || spec?.type === "datetime_or_text") && typeof v === "string") return datetimeText(v);
   if (Array.isArray(v) && (spec?.type === "multichoice" || v.every((x) => typeof x !== "object")))
     return v.map(label).join(", ");
   if (typeof v === "string") return v;

@@ -127,6 +127,10 @@ export default {
   "patients.offlineOnlyLocal": "Sin conexión: solo se muestran los pacientes que ya están en esta tableta.",
   "patients.noMatch": "Ningún paciente coincide.",
   "patients.none": "Todavía no hay pacientes.",
+  "patients.unitAndBed": "{unit}, cama {bed}",
+  "patients.unit": "Unidad {unit}",
+  "patients.bed": "Cama {bed}",
+  "patients.latest": "Último traspaso: {kind}",
   "patient.title": "Paciente",
   "patient.notHere": "Este paciente no está en esta tableta y no se puede contactar con el servidor.",
   "patient.handoffs": "Traspasos",
@@ -147,6 +151,19 @@ export default {
   "patient.carriedForward": "I-PASS continuado: revise cada campo y después añada el nuevo receptor.",
   "patient.checklistNotHere":
     "Esta lista de verificación aún no está en esta tableta: conéctese una vez para descargarla.",
+  "patient.carryTitle": "Continuar el último I-PASS",
+  "patient.carryFromSigned": "Traído del I-PASS firmado por {name} el {when}:",
+  "patient.carryFromDraft": "Traído del borrador de I-PASS guardado el {when}, aún sin firmar:",
+  "patient.carryOpen": { one: "{count} tarea pendiente", other: "{count} tareas pendientes" },
+  "patient.carryContingencies": { one: "{count} plan de contingencia", other: "{count} planes de contingencia" },
+  "patient.carryDone": {
+    one: "{count} tarea hecha se queda atrás",
+    other: "{count} tareas hechas se quedan atrás",
+  },
+  "patient.carryRest":
+    "También se copian la gravedad, el resumen, el estado de reanimación y las alergias; el receptor queda vacío para el siguiente turno. Revise cada campo antes de firmar.",
+  "patient.carryStart": "Empezar el nuevo I-PASS",
+  "patient.carryCancel": "Cancelar",
   "patientNew.title": "Añadir paciente",
   "patientNew.mrn": "Número de historia clínica (NHC)",
   "patientNew.givenName": "Nombre",
@@ -239,6 +256,7 @@ export default {
   "readonly.yes": "Sí",
   "readonly.no": "No",
   "readonly.nothing": "No se ha introducido nada.",
+  "readonly.todayAt": "hoy a las {time}",
   "validate.required": "Obligatorio para firmar.",
   "validate.emptyEntry": "Esta entrada está vacía: rellénela o quítela.",
   "validate.notAnObject": "Los datos del traspaso deben ser un objeto JSON.",
@@ -449,6 +467,15 @@ export default {
     other: "Recibir esta unidad ({count} entregas)",
   },
   "board.nothingToTakeOver": "Ninguna entrega firmada de esta unidad espera a quien la reciba.",
+  "board.ownOnly": {
+    one: "La entrega firmada que espera aquí es suya: debe recibirla otro profesional.",
+    other: "Las {count} entregas firmadas que esperan aquí son suyas: debe recibirlas otro profesional.",
+  },
+  "board.ownWarning": {
+    one: "Usted firmó esta entrega, así que no puede recibirla: debe hacerlo otro profesional. Queda fuera de esta recepción.",
+    other:
+      "Usted firmó estas {count} entregas, así que no puede recibirlas: debe hacerlo otro profesional. Quedan fuera de esta recepción.",
+  },
   "board.takeOverTitle": "Recibir {unit}",
   "board.takeOverHint":
     "Lea cada entrega firmada. Resuma con sus propias palabras lo que recibe, o marque «Repetido y confirmado, sin cambios». Un solo paso acepta toda la unidad.",

@@ -1,9 +1,9 @@
 // The unit board: one row per patient, sickest first (the server's order); it opens offline from
 // the copy this tablet last saw. `?mode=takeover` is the receiver taking the whole unit over.
 import { el, clear } from "../dom.js";
-import { language, t } from "../i18n/index.js";
-import { checklist, heading, isOffline, problem } from "./common.js";
-import { age, rememberUnit, rowView, takeoverRows } from "./board/model.js";
+import { t } from "../i18n/index.js";
+import { checklist, dueTime, heading, isOffline, problem } from "./common.js";
+import { age, ownRows, rememberUnit, rowView, takeoverRows } from "./board/model.js";
 import { renderTakeover } from "./board/takeover.js";
 import { boardHash, severityChip, statusChip } from "./board/parts.js";
 
@@ -77,11 +77,7 @@ export const savedAgo = (savedAt, now = new Date()) => {
 
 function dueText(a, now) {
   if (!a.dueAt) return "";
-  const sameDay = a.dueAt.toDateString() === now.toDateString();
-  const time = a.dueAt.toLocaleString(
-    language(),
-    sameDay ? { timeStyle: "short" } : { dateStyle: "medium", timeStyle: "short" },
-  );
+  const time = dueTime(a.dueAt, now).text;
   return a.overdue ? t("board.overdueSince", { time }) : t("board.dueAt", { time });
 }
 
@@ -205,7 +201,8 @@ export async function render(container, ctx, params) {
   }
 
   const now = new Date();
-  const waiting = takeoverRows(board.rows).length;
+  const waiting = takeoverRows(board.rows, ctx.user?.username).length;
+  const mine = ownRows(board.rows, ctx.user?.username).length;
   clear(
     container,
     el(
@@ -255,7 +252,9 @@ export async function render(container, ctx, params) {
             board.rows.map((r) => boardRow(r, now)),
           )
         : el("p", { class: "muted empty" }, t("board.empty", { unit })),
-      !waiting && board.rows.length ? el("p", { class: "hint" }, t("board.nothingToTakeOver")) : null,
+      !waiting && board.rows.length
+        ? el("p", { class: "hint" }, mine ? t("board.ownOnly", { count: mine }) : t("board.nothingToTakeOver"))
+        : null,
     ),
   );
 }

@@ -35,6 +35,15 @@ export async function checklist(ctx, key, version) {
 
 export const patientName = (p) => (p ? `${p.family_name}, ${p.given_name}` : "");
 
+/** Where the patient lies: "5 North, bed 12B", "Unit 5 North", "Bed 12B", or "" (neither known). */
+export function placeText(p) {
+  const unit = (p?.unit || "").trim();
+  const bed = (p?.bed || "").trim();
+  if (unit && bed) return t("patients.unitAndBed", { unit, bed });
+  if (unit) return t("patients.unit", { unit });
+  return bed ? t("patients.bed", { bed }) : "";
+}
+
 /** Put a patient at the top of "recently opened" (kept encrypted, at most 30). */
 export async function rememberPatient(ctx, p) {
   ctx.store.cachePut(`patient:${p.id}`, p).catch(() => {});
@@ -56,6 +65,19 @@ export function when(iso) {
   if (!iso) return "";
   const d = new Date(/[zZ]|[+-]\d\d:\d\d$/.test(iso) ? iso : `${iso}Z`);
   return Number.isNaN(+d) ? iso : d.toLocaleString(language(), { dateStyle: "medium", timeStyle: "short" });
+}
+
+/**
+ * A due time for people, in the tablet's language: {sameDay, text}, the time alone ("19:30") when it
+ * falls on the same day as `now`, else date and time ("21 Nov 2026, 19:30"). `d` is a Date.
+ */
+export function dueTime(d, now = new Date()) {
+  const sameDay = d.toDateString() === now.toDateString();
+  const text = d.toLocaleString(
+    language(),
+    sameDay ? { timeStyle: "short" } : { dateStyle: "medium", timeStyle: "short" },
+  );
+  return { sameDay, text };
 }
 
 // Message keys of the built-in checklists' names; another checklist shows its key.

@@ -7,6 +7,7 @@ import {
   patientById,
   rememberPatient,
   patientName,
+  placeText,
   heading,
   when,
   statusBadge,
@@ -16,15 +17,33 @@ import {
   isOffline,
 } from "./common.js";
 
+const isDone = (a) => !!a && a.done === true;
+
 /** Carry forward: the last I-PASS's data minus who received it and the actions already done. */
 export function carryForward(data) {
   const copy = structuredClone(data || {});
   delete copy.receiver;
   if (Array.isArray(copy.action_list)) {
-    copy.action_list = copy.action_list.filter((a) => !(a && a.done === true));
+    copy.action_list = copy.action_list.filter((a) => !isDone(a));
     if (!copy.action_list.length) delete copy.action_list;
   }
   return copy;
+}
+
+/**
+ * What carrying `data` forward brings and leaves behind: {open: [tasks carried], contingencies:
+ * [{if, then} carried], done: [tasks left behind]} (entries with nothing typed are not counted).
+ */
+export function carrySummary(data) {
+  const actions = (Array.isArray(data?.action_list) ? data.action_list : []).filter(
+    (a) => a && typeof a === "object" && (a.task || "").trim(),
+  );
+  const plans = Array.isArray(data?.situation_awareness) ? data.situation_awareness : [];
+  return {
+    open: actions.filter((a) => !isDone(a)).map((a) => a.task.trim()),
+    done: actions.filter(isDone).map((a) => a.task.trim()),
+    contingencies: plans.filter((c) => c && ((c.if || "").trim() || (c.then || "").trim())),
+  };
 }
 
 export async function render(container, ctx, params) {
@@ -61,7 +80,8 @@ export async function render(container, ctx, params) {
   const note = el("p", { class: "list-status", role: "status" });
   const list = el("ul", { class: "list handoff-list", "aria-label": t("patient.handoffs") });
   const btn = (id, text, onclick, cls = "btn") => el("button", { type: "button", id, class: cls, onclick }, text);
-  const carry = btn("carry-forward", t("patient.carryForward"), () => begin("ipass", true));
+  const preview = el("section", { class: "panel carry-preview", id: "carry-preview", hidden: true });
+  const carry = btn("carry-forward", t("patient.carryForward"), () => showCarry());
   const carryHelp = el("p", { class: "muted small", id: "carry-forward-help" }, t("patient.carryForwardHelp"));
   carry.setAttribute("aria-describedby", "carry-forward-help");
   clear(
@@ -75,6 +95,7 @@ export async function render(container, ctx, params) {
         { class: "meta" },
         el("span", {}, t("patients.mrn", { mrn: patient.mrn })),
         el("span", {}, t("patients.born", { date: patient.birth_date })),
+        placeText(patient) ? el("span", { class: "patient-place" }, placeText(patient)) : null,
         el(
           "span",
           {},
@@ -89,6 +110,7 @@ export async function render(container, ctx, params) {
         carry,
       ),
       carryHelp,
+      preview,
       el("h2", {}, t("patient.handoffs")),
       note,
       list,
@@ -164,12 +186,61 @@ export async function render(container, ctx, params) {
         const d = byHandoff.get(x.id);
         return d && String(d.updatedAt) > String(x.updated_at)
           ? { data: d.data, at: d.updatedAt }
-          : { data: x.data, at: x.updated_at };
+          : {
+              data: x.data,
+              at: x.updated_at,
+              signedBy: x.status === "final" ? x.finalized_by : null,
+              signedAt: x.finalized_at,
+            };
       }),
     ...local.filter((d) => d.checklist?.key === "ipass").map((d) => ({ data: d.data, at: d.updatedAt })),
   ].sort((a, b) => String(b.at).localeCompare(String(a.at)))[0];
   carry.disabled = !ipass;
   if (!ipass) carryHelp.textContent = t("patient.nothingToCarry");
+
+  // Before anything is copied the nurse sees what comes along and what stays behind.
+  function showCarry() {
+    const got = carrySummary(ipass.data);
+    const tasks = (list) =>
+      list.length
+        ? el(
+            "ul",
+            {},
+            list.map((x) => el("li", {}, x)),
+          )
+        : null;
+    const start = btn("carry-start", t("patient.carryStart"), () => begin("ipass", true), "btn btn-primary");
+    const cancel = btn("carry-cancel", t("patient.carryCancel"), () => {
+      preview.hidden = true;
+      carry.focus();
+    });
+    clear(
+      preview,
+      el("h2", { id: "carry-title", tabindex: "-1" }, t("patient.carryTitle")),
+      el(
+        "p",
+        { id: "carry-source" },
+        ipass.signedBy
+          ? t("patient.carryFromSigned", { name: ipass.signedBy, when: when(ipass.signedAt) })
+          : t("patient.carryFromDraft", { when: when(ipass.at) }),
+      ),
+      el(
+        "ul",
+        { class: "carry-counts" },
+        el("li", { data: { carry: "open" } }, t("patient.carryOpen", { count: got.open.length }), tasks(got.open)),
+        el(
+          "li",
+          { data: { carry: "contingencies" } },
+          t("patient.carryContingencies", { count: got.contingencies.length }),
+        ),
+        el("li", { data: { carry: "done" } }, t("patient.carryDone", { count: got.done.length }), tasks(got.done)),
+      ),
+      el("p", { class: "hint" }, t("patient.carryRest")),
+      el("div", { class: "button-row" }, start, cancel),
+    );
+    preview.hidden = false;
+    preview.querySelector("#carry-title").focus();
+  }
 
   async function begin(key, forward = false) {
     for (const b of container.querySelectorAll(".button-row button")) b.disabled = true;

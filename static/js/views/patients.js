@@ -1,7 +1,20 @@
 // The patients I am working with: drafts on this tablet and recently opened first, then the server's list; search.
 import { el, clear, debounce } from "../dom.js";
 import { t } from "../i18n/index.js";
-import { cached, checklist, patientById, patientName, heading, problem, isOffline, statusBadge } from "./common.js";
+import {
+  cached,
+  checklist,
+  checklistName,
+  patientById,
+  patientName,
+  placeText,
+  heading,
+  problem,
+  isOffline,
+  statusBadge,
+} from "./common.js";
+import { latestView } from "./board/model.js";
+import { severityChip, statusChip } from "./board/parts.js";
 
 let prefetched = false;
 
@@ -15,6 +28,20 @@ async function prefetchChecklists(ctx) {
   } catch {
     /* offline: try again next time */
   }
+}
+
+/** The latest handoff in words: its kind, an I-PASS's severity (word and symbol), its status. */
+function latestLine(v) {
+  return el(
+    "span",
+    {
+      class: "board-chips patient-latest",
+      data: { checklist: v.checklist, status: v.status, severity: v.severity ?? "" },
+    },
+    el("span", { class: "muted small" }, t("patients.latest", { kind: checklistName({ key: v.checklist }) })),
+    v.severity ? severityChip(v.severity) : null,
+    statusChip(v.status),
+  );
 }
 
 export async function render(container, ctx) {
@@ -72,23 +99,41 @@ export async function render(container, ctx) {
 
   const row = (p) => {
     const n = open.get(p.id) || 0;
+    const latest = latestView(p.latest_handoff);
     return el(
       "li",
       {},
       el(
         "a",
         { class: "list-row patient-row", href: `#/patients/${p.id}`, data: { patientId: p.id } },
-        el("span", { class: "row-main" }, el("strong", { class: "name" }, patientName(p))),
         el(
           "span",
-          { class: "row-meta" },
-          el("span", {}, t("patients.mrn", { mrn: p.mrn })),
-          el("span", {}, t("patients.born", { date: p.birth_date })),
-          p.pending ? statusBadge("local") : null,
-          n ? el("span", { class: "badge drafts" }, t("patients.openDrafts", { count: n })) : null,
+          { class: "row-main" },
+          el("strong", { class: "name" }, patientName(p)),
+          placeText(p) ? el("span", { class: "patient-place" }, placeText(p)) : null,
+        ),
+        el(
+          "span",
+          { class: "patient-side" },
+          el(
+            "span",
+            { class: "row-meta" },
+            el("span", {}, t("patients.mrn", { mrn: p.mrn })),
+            el("span", {}, t("patients.born", { date: p.birth_date })),
+            p.pending ? statusBadge("local") : null,
+            n ? el("span", { class: "badge drafts" }, t("patients.openDrafts", { count: n })) : null,
+          ),
+          latest ? latestLine(latest) : null,
         ),
       ),
     );
+  };
+
+  // The server's copy of a patient is the fresher one (it carries the latest handoff); a patient
+  // only on this tablet (opened earlier, or offline) keeps the copy the tablet has.
+  const fresher = (server) => {
+    const byId = new Map(server.map((p) => [p.id, p]));
+    return (p) => byId.get(p.id) || p;
   };
 
   let seq = 0;
@@ -120,9 +165,9 @@ export async function render(container, ctx) {
       if (p) known.set(id, p);
     }
     if (mine !== seq) return;
-    const local = [...waiting, ...draftFirst.map((id) => known.get(id)).filter(Boolean), ...(recent || [])].filter(
-      matches,
-    );
+    const local = [...waiting, ...draftFirst.map((id) => known.get(id)).filter(Boolean), ...(recent || [])]
+      .filter(matches)
+      .map(fresher(server));
     const seen = new Set();
     const all = [...local, ...server].filter((p) => !seen.has(p.id) && seen.add(p.id));
     clear(list, all.map(row));

@@ -60,8 +60,33 @@ export function rowView(row, now) {
   };
 }
 
-/** Board rows a take-over acknowledges: signed, not yet received, in board order. */
-export const takeoverRows = (rows) => (rows || []).filter((r) => statusOf(r) === "signed");
+/** Whether `username` signed the row's current I-PASS (the server refuses a receipt from its signer). */
+export const signedBy = (row, username) =>
+  !!username && statusOf(row) === "signed" && row.handoff.finalized_by === username;
+
+/**
+ * Board rows a take-over acknowledges: signed, not yet received, in board order; with `username`,
+ * without the ones that receiver signed herself (see `ownRows`).
+ */
+export const takeoverRows = (rows, username) =>
+  (rows || []).filter((r) => statusOf(r) === "signed" && !signedBy(r, username));
+
+/** Signed rows waiting for a receiver that `username` signed herself: another clinician must take them. */
+export const ownRows = (rows, username) => (rows || []).filter((r) => signedBy(r, username));
+
+/**
+ * What a list of patients says of a patient's latest handoff (the API's `latest_handoff`): its
+ * checklist key, status "draft" | "final" (signed; a discharge) | "signed" (an I-PASS waiting for a
+ * receiver) | "received", and, for an I-PASS, its severity (`none` when not set). null: no handoff.
+ */
+export function latestView(latest) {
+  if (!latest || latest.id == null) return null;
+  const ipass = latest.checklist === "ipass";
+  let status = "draft";
+  if (latest.status === "final") status = !ipass ? "final" : latest.acknowledged ? "received" : "signed";
+  const severity = ipass ? (SEVERITIES.includes(latest.illness_severity) ? latest.illness_severity : "none") : null;
+  return { handoffId: latest.id, checklist: latest.checklist, status, severity };
+}
 
 /**
  * The POST /board/acknowledge items for the take-over rows. `answers` maps a handoff id to

@@ -13,8 +13,9 @@ const STATUS_WORDS = {
   draft: "board.statusDraft",
   signed: "board.statusSigned",
   received: "board.statusReceived",
+  final: "status.signed", // a signed handoff that is not an I-PASS (nothing to receive on the board)
 };
-const STATUS_CLASS = { none: "info", draft: "draft", signed: "waiting", received: "final" };
+const STATUS_CLASS = { none: "info", draft: "draft", signed: "waiting", received: "final", final: "final" };
 export const severityChip = (severity) =>
   el("span", { class: `severity severity-${severity}`, data: { severity } }, t(SEVERITY_WORDS[severity]));
 

@@ -6,7 +6,7 @@ import { el, clear } from "../../dom.js";
 import { t } from "../../i18n/index.js";
 import { renderReadOnly } from "../../form/readonly.js";
 import { checklist, heading, IPASS_READ_KEYS, isOffline, patientName, problem } from "../common.js";
-import { refusedItem, rowView, statusOf, takeoverItems, takeoverRows } from "./model.js";
+import { ownRows, refusedItem, rowView, statusOf, takeoverItems, takeoverRows } from "./model.js";
 import { boardHash, severityChip, statusChip } from "./parts.js";
 
 // {user id + unit} → Map(handoff id → {synthesis, readBack}); dropped once the unit is accepted.
@@ -40,7 +40,11 @@ export async function renderTakeover(container, ctx, { unit, board }) {
       if (location.hash !== here || !document.getElementById("nav-board")) typed.delete(memoKey);
     }, 0),
   );
-  const rows = takeoverRows(board.rows);
+  // The server refuses a receipt from the clinician who signed: say so before "accept", and leave
+  // those out, so accepting the rest works.
+  const me = ctx.user?.username;
+  const rows = takeoverRows(board.rows, me);
+  const own = ownRows(board.rows, me);
   const others = board.rows.filter((r) => statusOf(r) !== "signed");
 
   const progress = el("p", { class: "list-status", id: "takeover-progress", "aria-live": "polite" });
@@ -124,6 +128,18 @@ export async function renderTakeover(container, ctx, { unit, board }) {
       heading(t("board.takeOverTitle", { unit })),
       el("p", { class: "hint" }, t("board.takeOverHint")),
       board.offline ? el("p", { class: "notice warnings" }, t("board.takeOverOffline")) : null,
+      own.length
+        ? el(
+            "section",
+            { class: "notice warnings takeover-own", id: "takeover-own", "aria-labelledby": "takeover-own-text" },
+            el("p", { id: "takeover-own-text" }, t("board.ownWarning", { count: own.length })),
+            el(
+              "ul",
+              {},
+              own.map((r) => el("li", { data: { handoffId: r.handoff.id, patientId: r.patient.id } }, who(r))),
+            ),
+          )
+        : null,
       progress,
       rows.length > 1
         ? el(

@@ -84,6 +84,9 @@ def test_accuracy_on_the_corpus(name, floor, capsys):
         ("Dr. Samuel Ortiz (PCP)", None),
         ("Eastside Family Medicine, 210 Elm St", None),
         ("555-0142", None),
+        ("20 mEq", None),  # a dose is a number and a unit, in no language: an English summary never marks it
+        ("10 UI", None),
+        ("Was 10 mEq", "en"),
         ("Diabetes", None),
         ("", None),
         ("   ", None),

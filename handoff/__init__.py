@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_models()
 
     from . import database, errors, text_safety
+    from .audit import sealer as audit_sealer
     from .audit.routes import blp as audit_blp
     from .auth import routes as auth_routes
     from .board.routes import blp as board_blp
@@ -68,6 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
     text_safety.init_app(app)  # before authentication: a NUL in a user name must not reach the database
     auth_routes.init_app(app)
     database.init_app(app)
+    audit_sealer.init_app(app)
     app.after_request(_security_headers)
 
     from .cli import register as register_cli

@@ -1,4 +1,4 @@
-"""Command-line tasks: `flask --app wsgi user create`, `audit verify`, `demo load`."""
+"""Command-line tasks: `flask --app wsgi user create`, `audit seal|verify`, `demo load`."""
 
 import sys
 
@@ -54,21 +54,58 @@ def create_user_command(username, role, display_name):
     click.echo(f"created user {user.username!r} with role {role}")
 
 
-@click.group("audit", cls=AppGroup, help="Check the audit trail.")
+@click.group("audit", cls=AppGroup, help="Seal and check the audit trail.")
 def audit_cli():
     pass
 
 
+def _seal_all() -> int:
+    """Seal what is committed (waiting for a sealer busy elsewhere); the count sealed."""
+    from .audit.service import seal
+
+    return seal(wait=True).sealed
+
+
+@audit_cli.command("seal")
+@click.option("--watch", is_flag=True, help="Keep sealing until stopped (Ctrl-C), every --interval seconds.")
+@click.option("--interval", default=1.0, show_default=True, type=click.FloatRange(min=0.05),
+              help="Seconds between turns with --watch.")
+def seal_command(watch, interval):
+    """Link committed, unsealed audit events into the hash chain (requests only record them)."""
+    import time
+
+    from .audit.service import head, seal
+
+    if not watch:
+        sealed = _seal_all()
+        click.echo(f"sealed {sealed} events; chain head at sequence {head()['sequence']}")
+        db.session.remove()
+        return
+    click.echo(f"sealing every {interval:g} s (Ctrl-C stops)")
+    try:
+        while True:
+            result = seal(wait=False)
+            if result.sealed:
+                click.echo(f"sealed {result.sealed} events")
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        pass
+
+
 @audit_cli.command("verify")
 def verify_command():
-    """Walk the hash chain; exit 1 and name the first broken event if it was tampered with."""
+    """Seal, then walk the hash chain; exit 1 and name the first broken event if it was tampered with."""
     from .audit.service import verify_chain
 
+    _seal_all()
     report = verify_chain()
+    db.session.remove()
     if report.ok:
-        click.echo(f"audit chain intact: {report.checked} events checked")
+        matched = "" if report.anchor_sequence is None else f"; the anchor at sequence {report.anchor_sequence} holds"
+        click.echo(f"audit chain intact: {report.checked} events checked{matched}")
         return
-    click.echo(f"audit chain BROKEN at event {report.broken_at}: {report.reason} "
+    where = f"at event {report.broken_at}" if report.broken_at is not None else "against the anchor"
+    click.echo(f"audit chain BROKEN {where}: {report.reason} "
                f"({report.checked} events before it are intact)", err=True)
     sys.exit(1)
 

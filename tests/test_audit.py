@@ -1,9 +1,50 @@
-"""Audit trail: every read and write of patient data is recorded and hash-chained."""
+"""Audit trail: every read and write of patient data is recorded, sealed into a hash chain, and checked.
 
-from sqlalchemy import update
+Requests only record events; a sealer links them into the chain afterwards (handoff/audit/service.py
+says why). The tests that need two transactions open at once run on PostgreSQL only: SQLite has
+one writer at a time by design.
+"""
 
-from handoff.audit.models import AuditEvent
+import threading
+
+import pytest
+from sqlalchemy import delete, func, select, text, update
+
+from handoff.audit import service as audit
+from handoff.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
+from handoff.domain import Actor
 from handoff.extensions import db
+
+
+def seal(app) -> int:
+    with app.app_context():
+        sealed = audit.seal().sealed
+        db.session.remove()
+    return sealed
+
+
+def verify(app, anchor=None) -> audit.ChainReport:
+    with app.app_context():
+        report = audit.verify_chain(anchor=anchor)
+        db.session.remove()
+    return report
+
+
+def record_events(app, count: int) -> list[int]:
+    with app.app_context():
+        ids = [audit.record(Actor.system("test"), "test.event", "test", n).id for n in range(count)]
+        db.session.commit()
+        db.session.remove()
+    return ids
+
+
+def requires_postgresql(app):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("two write transactions at once: PostgreSQL only (SQLite has one writer by design)")
+
+
+# --- what is recorded ------------------------------------------------------------------------------
 
 
 def test_reads_and_writes_of_patient_data_are_audited(nurse, admin, make_handoff):
@@ -18,9 +59,15 @@ def test_reads_and_writes_of_patient_data_are_audited(nurse, admin, make_handoff
     assert patient_events[0]["action"] == "patient.create"
 
 
-def test_failed_requests_leave_no_audit_event(nurse, admin, make_handoff):
+def test_failed_requests_leave_no_audit_event(app, nurse, admin, make_handoff):
     handoff, etag = make_handoff()
-    nurse.put(f"/api/v1/handoffs/{handoff['id']}", json={"data": {"medications": 3}}, headers={"If-Match": etag})
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    response = nurse.put(f"/api/v1/handoffs/{handoff['id']}", json={"data": {"medications": 3}},
+                         headers={"If-Match": etag})
+    assert response.status_code == 422
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before
     actions = [e["action"] for e in admin.get(f"/api/v1/audit?handoff_id={handoff['id']}").get_json()]
     assert actions == ["handoff.create"]
 
@@ -35,8 +82,62 @@ def test_audit_filters_by_username_and_since(nurse, physician, admin, make_patie
     assert admin.get("/api/v1/audit?since=not-a-date").status_code == 422
 
 
-def test_chain_verifies_and_tampering_is_found(app, nurse, admin, make_handoff):
+# --- recording takes no shared row; sealing links ---------------------------------------------------
+
+
+def test_requests_record_events_unsealed_and_leave_the_head_alone(app, nurse, make_patient):
+    make_patient()
+    with app.app_context():
+        head = db.session.get(AuditChainHead, 1)
+        assert (head.last_hash, head.last_sequence, head.last_event_id) == (GENESIS_HASH, 0, None)
+        events = db.session.scalars(select(AuditEvent)).all()
+        assert events and all(e.sequence is None and e.hash is None and e.prev_hash is None for e in events)
+    assert verify(app).unsealed == len(events)
+
+
+def test_sealing_links_every_event_to_the_previous(app, nurse, admin, make_handoff):
     make_handoff()
+    sealed = seal(app)
+    nurse.get("/api/v1/patients?q=after")  # recorded after sealing: not in the chain yet
+    events = admin.get("/api/v1/audit?per_page=1000").get_json()
+    assert sealed == len(events) - 1 and sealed >= 5
+    chained = [e for e in events if e["sequence"] is not None]
+    assert [e["sequence"] for e in chained] == list(range(1, sealed + 1))
+    assert chained[0]["prev_hash"] == GENESIS_HASH
+    for earlier, later in zip(chained, chained[1:], strict=False):
+        assert later["prev_hash"] == earlier["hash"]
+    assert events[-1]["sequence"] is None and events[-1]["hash"] is None
+    report = admin.get("/api/v1/audit/verify").get_json()
+    assert report == {"ok": True, "checked": sealed, "broken_at": None, "reason": None, "unsealed": 1}
+    assert seal(app) == 1 and seal(app) == 0
+
+
+def test_an_event_committed_late_with_a_lower_id_is_sealed_in_a_later_batch(app):
+    """On PostgreSQL ids are taken before commit: id 2 may commit after id 3 was sealed."""
+    first, late, third = record_events(app, 3)
+    with app.app_context():  # hold the middle event back, as an open transaction would
+        content = {c.name: getattr(db.session.get(AuditEvent, late), c.name) for c in AuditEvent.__table__.c}
+        db.session.execute(delete(AuditEvent).where(AuditEvent.id == late))
+        db.session.commit()
+    assert seal(app) == 2
+    with app.app_context():
+        db.session.add(AuditEvent(**content))
+        db.session.commit()
+    assert seal(app) == 1
+    with app.app_context():
+        order = db.session.execute(select(AuditEvent.id).order_by(AuditEvent.sequence)).scalars().all()
+        db.session.remove()
+    assert order == [first, third, late]
+    report = verify(app)
+    assert report.ok and report.checked == 3 and report.unsealed == 0
+
+
+# --- tampering ---------------------------------------------------------------------------------------
+
+
+def test_chain_verifies_and_an_altered_event_is_found(app, nurse, admin, make_handoff):
+    make_handoff()
+    seal(app)
     report = admin.get("/api/v1/audit/verify").get_json()
     assert report["ok"] is True and report["checked"] >= 3
     events = admin.get("/api/v1/audit").get_json()
@@ -46,11 +147,110 @@ def test_chain_verifies_and_tampering_is_found(app, nurse, admin, make_handoff):
         db.session.commit()
     report = admin.get("/api/v1/audit/verify").get_json()
     assert report["ok"] is False and report["broken_at"] == victim
+    assert "altered" in report["reason"]
 
 
-def test_each_event_links_to_the_previous(nurse, admin, make_handoff):
-    make_handoff()
-    events = admin.get("/api/v1/audit?per_page=1000").get_json()
-    assert events[0]["prev_hash"] == "0" * 64
-    for earlier, later in zip(events, events[1:], strict=False):
-        assert later["prev_hash"] == earlier["hash"]
+def test_a_deleted_middle_event_is_found(app):
+    ids = record_events(app, 5)
+    seal(app)
+    with app.app_context():
+        db.session.execute(delete(AuditEvent).where(AuditEvent.id == ids[2]))
+        db.session.commit()
+    report = verify(app)
+    assert not report.ok and report.broken_at == ids[3] and report.checked == 2
+    assert "missing" in report.reason
+
+
+# --- the app's own sealer ------------------------------------------------------------------------------
+
+
+def test_the_app_seals_in_the_background_after_a_request(app, make_app, nurse):
+    served = make_app(HANDOFF_AUDIT_SEALER="1", HANDOFF_AUDIT_SEAL_SECONDS="60")
+    sealer = served.extensions["handoff.audit_sealer"]
+    http = served.test_client()
+    try:
+        turns = sealer.rounds
+        response = http.get("/api/v1/patients?q=x", headers={"Authorization": f"Bearer {nurse.token}"})
+        assert response.status_code == 200
+        for _ in range(5):  # a turn already under way at the nudge may miss the request; the next one not
+            assert sealer.wait_for_turn(turns, timeout=60)
+            turns = sealer.rounds
+            if verify(app).unsealed == 0:
+                break
+    finally:
+        sealer.stop()
+    report = verify(app)
+    assert report.ok and report.unsealed == 0 and report.checked >= 2
+
+
+def test_no_background_sealer_under_testing_unless_asked(app):
+    assert "handoff.audit_sealer" not in app.extensions
+
+
+# --- no single row every request locks (PostgreSQL) ------------------------------------------------
+
+
+@pytest.fixture
+def impatient_app(make_app):
+    """A second app process whose connections give up on a lock after 2 s instead of waiting."""
+    return make_app(SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"options": "-c lock_timeout=2000"}})
+
+
+def test_an_uncommitted_audited_write_does_not_block_another_requests_audited_read(app, impatient_app, nurse,
+                                                                                     make_patient):
+    requires_postgresql(app)
+    patient = make_patient()
+    recorded = threading.Event()
+    release = threading.Event()
+    held_back: list[int] = []
+
+    def slow_writer():
+        """A request that has recorded its event and then takes its time (a render, a slow client)."""
+        with app.app_context():
+            held_back.append(audit.record(Actor.system("test"), "patient.read", "patient", patient["id"],
+                                          patient_id=patient["id"]).id)
+            recorded.set()
+            release.wait(timeout=60)
+            db.session.commit()
+            db.session.remove()
+
+    writer = threading.Thread(target=slow_writer)
+    writer.start()
+    try:
+        assert recorded.wait(timeout=60)
+        reader = impatient_app.test_client()
+        response = reader.get(f"/api/v1/patients/{patient['id']}", headers={"Authorization": f"Bearer {nurse.token}"})
+        assert response.status_code == 200, response.get_json()
+        with impatient_app.app_context():
+            assert audit.seal(wait=False).sealed >= 1  # the sealer, too, goes past the open transaction
+            newest = db.session.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.sequence.is_not(None)))
+            db.session.remove()
+        assert newest > held_back[0]  # sealed a higher id than the one still open
+    finally:
+        release.set()
+        writer.join(timeout=60)
+    assert seal(app) == 1  # committed late, with a lower id: sealed now, after the higher one
+    report = verify(app)
+    assert report.ok and report.unsealed == 0
+    with app.app_context():
+        late = db.session.get(AuditEvent, held_back[0])
+        assert late.sequence == report.checked
+
+
+def test_a_sealer_holding_the_head_blocks_no_request_and_other_sealers_skip(app, impatient_app, nurse, make_patient):
+    requires_postgresql(app)
+    patient = make_patient()
+    with app.app_context(), db.engine.connect() as sealer_elsewhere:
+        sealer_elsewhere.execute(text("SELECT * FROM audit_chain_head WHERE id = 1 FOR UPDATE"))
+        reader = impatient_app.test_client()
+        headers = {"Authorization": f"Bearer {nurse.token}"}
+        assert reader.get(f"/api/v1/patients/{patient['id']}", headers=headers).status_code == 200
+        assert reader.post("/api/v1/patients", headers=headers, json={
+            "mrn": "LOCK-1", "given_name": "Ana", "family_name": "Test", "birth_date": "1960-01-01",
+            "preferred_language": "en"}).status_code == 201
+        with impatient_app.app_context():
+            assert audit.seal(wait=False).busy is True
+            db.session.remove()
+        sealer_elsewhere.rollback()
+    assert seal(app) >= 3
+    assert verify(app).ok

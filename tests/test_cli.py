@@ -1,4 +1,4 @@
-"""The command line of contract 3.1: user create, audit verify, demo load."""
+"""The command line of contract 3.1: user create, audit seal/verify, demo load."""
 
 from sqlalchemy import delete, select
 
@@ -58,3 +58,15 @@ def test_demo_load_is_repeatable_and_its_handoffs_are_valid(app, client):
     handoffs = client.get("/api/v1/handoffs?per_page=200", headers=headers).get_json()
     assert {h["checklist"]["key"] for h in handoffs} == {"discharge", "ipass"}
     assert any(h["status"] == "final" for h in handoffs)
+
+
+def test_audit_seal_links_what_requests_recorded(app, nurse, make_patient):
+    make_patient()
+    result = run(app, "audit", "seal")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        sequences = db.session.scalars(select(AuditEvent.sequence).order_by(AuditEvent.id)).all()
+    assert sequences == list(range(1, len(sequences) + 1))
+    assert f"sealed {len(sequences)} events; chain head at sequence {len(sequences)}" in result.output
+    assert "sealed 0 events" in run(app, "audit", "seal").output
+

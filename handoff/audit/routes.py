@@ -24,5 +24,6 @@ def events(args):
 @requires("admin")
 @blp.response(200, ChainReportSchema)
 def verify():
-    """Walk the hash chain and report the first broken link, if any"""
+    """Walk the hash chain and report the first broken link, if any, and how many events await sealing"""
     return service.verify_chain()
+

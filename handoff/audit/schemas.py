@@ -28,8 +28,9 @@ class AuditEventSchema(Schema):
     handoff_id = fields.Integer(allow_none=True)
     client_addr = fields.String(allow_none=True)
     detail = fields.Dict(allow_none=True)
-    prev_hash = fields.String()
-    hash = fields.String()
+    sequence = fields.Integer(allow_none=True, metadata={"description": "place in the hash chain; null until sealed"})
+    prev_hash = fields.String(allow_none=True, metadata={"description": "null until sealed"})
+    hash = fields.String(allow_none=True, metadata={"description": "null until sealed"})
 
 
 class ChainReportSchema(Schema):
@@ -37,3 +38,5 @@ class ChainReportSchema(Schema):
     checked = fields.Integer()
     broken_at = fields.Integer(allow_none=True)
     reason = fields.String(allow_none=True)
+    unsealed = fields.Integer(metadata={"description": "events recorded but not yet sealed into the chain"})
+

@@ -1,4 +1,4 @@
-"""Command-line tasks: `flask --app wsgi user create`, `audit seal|verify`, `demo load`."""
+"""Command-line tasks: `flask --app wsgi user create`, `audit seal|head|verify`, `demo load`."""
 
 import sys
 
@@ -54,7 +54,7 @@ def create_user_command(username, role, display_name):
     click.echo(f"created user {user.username!r} with role {role}")
 
 
-@click.group("audit", cls=AppGroup, help="Seal and check the audit trail.")
+@click.group("audit", cls=AppGroup, help="Seal and check the audit trail, publish its head.")
 def audit_cli():
     pass
 
@@ -92,13 +92,34 @@ def seal_command(watch, interval):
         pass
 
 
-@audit_cli.command("verify")
-def verify_command():
-    """Seal, then walk the hash chain; exit 1 and name the first broken event if it was tampered with."""
-    from .audit.service import verify_chain
+@audit_cli.command("head")
+def head_command():
+    """Seal, then print the chain head as JSON, to keep outside the database (an anchor)."""
+    import json
+
+    from .audit.service import head
 
     _seal_all()
-    report = verify_chain()
+    click.echo(json.dumps(head()))
+    db.session.remove()
+
+
+@audit_cli.command("verify")
+@click.option("--anchor", default=None, metavar="FILE_OR_JSON",
+              help="A head printed earlier by `audit head` (the JSON, or a file holding it): the chain must "
+                   "still hold that event, so deleting the newest events and rewinding the head is found.")
+def verify_command(anchor):
+    """Seal, then walk the hash chain; exit 1 and name the first broken event if it was tampered with."""
+    from .audit.service import BadAnchor, parse_anchor, verify_chain
+
+    saved = None
+    if anchor is not None:
+        try:
+            saved = parse_anchor(_anchor_text(anchor))
+        except BadAnchor as exc:
+            raise click.BadParameter(str(exc), param_hint="--anchor") from None
+    _seal_all()
+    report = verify_chain(anchor=saved)
     db.session.remove()
     if report.ok:
         matched = "" if report.anchor_sequence is None else f"; the anchor at sequence {report.anchor_sequence} holds"
@@ -108,6 +129,18 @@ def verify_command():
     click.echo(f"audit chain BROKEN {where}: {report.reason} "
                f"({report.checked} events before it are intact)", err=True)
     sys.exit(1)
+
+
+def _anchor_text(value: str) -> str:
+    """--anchor takes the JSON itself or the name of a file holding it."""
+    from pathlib import Path
+
+    if value.lstrip().startswith("{"):
+        return value
+    try:
+        return Path(value).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise click.BadParameter(f"cannot read {value!r}: {exc.strerror}", param_hint="--anchor") from None
 
 
 @click.group("demo", cls=AppGroup, help="Demo data for trying Handoff out.")

@@ -5,6 +5,7 @@ says why). The tests that need two transactions open at once run on PostgreSQL o
 one writer at a time by design.
 """
 
+import json
 import threading
 
 import pytest
@@ -30,12 +31,30 @@ def verify(app, anchor=None) -> audit.ChainReport:
     return report
 
 
+def chain_head(app) -> dict:
+    with app.app_context():
+        head = audit.head()
+        db.session.remove()
+    return head
+
+
 def record_events(app, count: int) -> list[int]:
     with app.app_context():
         ids = [audit.record(Actor.system("test"), "test.event", "test", n).id for n in range(count)]
         db.session.commit()
         db.session.remove()
     return ids
+
+
+def truncate_and_rewind(app, keep: int) -> None:
+    """What a tamperer with database access does to hide the newest events: delete them, move the head back."""
+    with app.app_context():
+        kept = db.session.scalar(select(AuditEvent).where(AuditEvent.sequence == keep))
+        db.session.execute(delete(AuditEvent).where(AuditEvent.sequence > keep))
+        db.session.execute(update(AuditChainHead).values(last_hash=kept.hash, last_sequence=keep,
+                                                         last_event_id=kept.id))
+        db.session.commit()
+        db.session.remove()
 
 
 def requires_postgresql(app):
@@ -159,6 +178,72 @@ def test_a_deleted_middle_event_is_found(app):
     report = verify(app)
     assert not report.ok and report.broken_at == ids[3] and report.checked == 2
     assert "missing" in report.reason
+
+
+def test_deleting_the_newest_events_and_rewinding_the_head_is_found_against_an_anchor(app):
+    record_events(app, 5)
+    seal(app)
+    anchor = chain_head(app)
+    assert anchor["sequence"] == 5 and anchor["event_id"] is not None and anchor["at"].endswith("Z")
+    assert verify(app, audit.parse_anchor(json.dumps(anchor))).ok
+    truncate_and_rewind(app, keep=3)
+    assert verify(app).ok  # on its own a shortened chain is consistent: that is why the head is published
+    report = verify(app, anchor)
+    assert not report.ok and report.broken_at == anchor["event_id"]
+    assert "gone" in report.reason and "rewound" in report.reason
+
+
+def test_a_chain_rewritten_past_the_anchor_is_found(app):
+    """Delete the newest events, rewind the head, let new events be sealed in their place."""
+    record_events(app, 4)
+    seal(app)
+    anchor = chain_head(app)
+    truncate_and_rewind(app, keep=2)
+    record_events(app, 3)
+    seal(app)
+    assert chain_head(app)["sequence"] == 5
+    report = verify(app, anchor)
+    assert not report.ok and "differs" in report.reason
+
+
+def test_an_anchor_of_an_intact_chain_holds_as_it_grows(app):
+    assert verify(app, chain_head(app)).anchor_sequence == 0  # the empty chain's head is the genesis
+    record_events(app, 2)
+    seal(app)
+    anchor = chain_head(app)
+    record_events(app, 2)
+    seal(app)
+    report = verify(app, anchor)
+    assert report.ok and report.anchor_sequence == 2 and report.checked == 4
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("not json", "not JSON"),
+    ("[1]", "object"),
+    ('{"hash": "' + "a" * 64 + '"}', "sequence"),
+    ('{"sequence": -1, "hash": "' + "a" * 64 + '"}', "sequence"),
+    ('{"sequence": 3, "hash": "abc"}', "hash"),
+])
+def test_a_malformed_anchor_is_refused_saying_why(text, problem):
+    with pytest.raises(audit.BadAnchor, match=problem):
+        audit.parse_anchor(text)
+
+
+# --- the published head ------------------------------------------------------------------------------
+
+
+def test_the_head_is_published_to_admins_only(app, client, nurse, physician, admin):
+    assert client.get("/api/v1/audit/head").status_code == 401
+    assert nurse.get("/api/v1/audit/head").status_code == 403
+    assert physician.get("/api/v1/audit/head").status_code == 403
+    empty = admin.get("/api/v1/audit/head")
+    assert empty.status_code == 200
+    assert empty.get_json() == {"sequence": 0, "hash": GENESIS_HASH, "event_id": None, "at": None}
+    sealed = seal(app)
+    published = admin.get("/api/v1/audit/head").get_json()
+    newest = admin.get("/api/v1/audit?per_page=1000").get_json()[sealed - 1]
+    assert published == {"sequence": sealed, "hash": newest["hash"], "event_id": newest["id"], "at": newest["at"]}
+    assert "/api/v1/audit/head" in client.get("/api/v1/openapi.json").get_json()["paths"]
 
 
 # --- the app's own sealer ------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The command line of contract 3.1: user create, audit seal/verify, demo load."""
+"""The command line of contract 3.1: user create, audit seal/head/verify, demo load."""
 
 from sqlalchemy import delete, select
 
@@ -70,3 +70,47 @@ def test_audit_seal_links_what_requests_recorded(app, nurse, make_patient):
     assert f"sealed {len(sequences)} events; chain head at sequence {len(sequences)}" in result.output
     assert "sealed 0 events" in run(app, "audit", "seal").output
 
+
+def test_audit_head_prints_the_sealed_head_as_json(app, nurse, make_patient):
+    import json
+
+    from handoff.common import iso
+
+    make_patient()
+    result = run(app, "audit", "head")
+    assert result.exit_code == 0, result.output
+    head = json.loads(result.output)
+    with app.app_context():
+        newest = db.session.scalars(select(AuditEvent).order_by(AuditEvent.sequence.desc())).first()
+    assert head == {"sequence": newest.sequence, "hash": newest.hash, "event_id": newest.id, "at": iso(newest.at)}
+
+
+def test_audit_verify_against_an_anchor_finds_deleted_newest_events(app, nurse, make_patient, tmp_path):
+    from sqlalchemy import update
+
+    from handoff.audit.models import AuditChainHead
+
+    make_patient()
+    make_patient()
+    anchor_file = tmp_path / "head.json"
+    anchor_file.write_text(run(app, "audit", "head").output)
+    held = run(app, "audit", "verify", "--anchor", str(anchor_file))
+    assert held.exit_code == 0 and "intact" in held.output and "anchor" in held.output
+    with app.app_context():  # delete the two newest events and move the head back to the one before them
+        kept = db.session.scalars(select(AuditEvent).order_by(AuditEvent.sequence.desc()).offset(2)).first()
+        db.session.execute(delete(AuditEvent).where(AuditEvent.sequence > kept.sequence))
+        db.session.execute(update(AuditChainHead).values(last_hash=kept.hash, last_sequence=kept.sequence,
+                                                         last_event_id=kept.id))
+        db.session.commit()
+    assert run(app, "audit", "verify").exit_code == 0  # consistent on its own: only the anchor tells
+    for anchor in (str(anchor_file), anchor_file.read_text()):
+        broken = run(app, "audit", "verify", "--anchor", anchor)
+        assert broken.exit_code == 1
+        assert "BROKEN" in broken.output and "gone" in broken.output and "rewound" in broken.output
+
+
+def test_audit_verify_refuses_an_unreadable_anchor(app, tmp_path):
+    missing = run(app, "audit", "verify", "--anchor", str(tmp_path / "nowhere.json"))
+    assert missing.exit_code == 2 and "cannot read" in missing.output
+    malformed = run(app, "audit", "verify", "--anchor", '{"sequence": "x"}')
+    assert malformed.exit_code == 2 and "sequence" in malformed.output

@@ -40,3 +40,11 @@ class ChainReportSchema(Schema):
     reason = fields.String(allow_none=True)
     unsealed = fields.Integer(metadata={"description": "events recorded but not yet sealed into the chain"})
 
+
+class ChainHeadSchema(Schema):
+    """The newest sealed link; keep it outside the database to detect a truncated chain later."""
+
+    sequence = fields.Integer(metadata={"description": "number of sealed events; 0 for an empty chain"})
+    hash = fields.String(metadata={"description": "hash of the newest sealed event (the genesis hash if none)"})
+    event_id = fields.Integer(allow_none=True)
+    at = fields.String(allow_none=True, metadata={"description": "when the newest sealed event happened (ISO, UTC)"})

@@ -1,10 +1,11 @@
 """The patient list and carrying an I-PASS forward on the tablet (issue 9, points 5 and 7): each
 patient's unit and bed and the latest handoff's kind, status and severity in words (online and from
-the copy kept offline); carry forward shows what comes along and leaves done items behind."""
+the copy kept offline); carry forward shows what comes along and leaves done items behind, and the
+new draft says what it carried (kept on the tablet only) until the nurse dismisses it."""
 
 import copy
 
-from tests.conftest import load_scenario
+from tests.conftest import PASSWORD, load_scenario
 from tests.pwa import BROWSER_TEST_MARKS, shot, sign_in, wait_until_synced
 
 pytestmark = BROWSER_TEST_MARKS
@@ -128,7 +129,19 @@ def test_carry_forward_shows_what_it_brings_and_leaves_done_items_behind(tablet,
         "inputs => inputs.map((i) => i.value)")
     assert tasks == ["Recheck lactate at 22:00", "Call the family", "PT evaluation"]
     wait_until_synced(page)
+
+    # The draft itself says where it came from and what it brought, in words, in a labelled region.
+    note = page.get_by_role("region", name="Carried forward")
+    summary = note.locator("#carried-summary").inner_text()
+    assert summary.startswith("Carried from the I-PASS signed by gia, today at "), summary
+    assert summary.endswith(": 3 open action items, 2 contingency plans. 2 done items left behind."), summary
+    note.locator("summary").click()
+    assert note.locator('li[data-carried="open"]').all_inner_texts() == tasks
+    assert note.locator('li[data-carried="contingency"]').count() == 2
+    dismiss = page.locator("#carried-dismiss").bounding_box()
+    assert dismiss["width"] >= 44 and dismiss["height"] >= 44
     shot(page, "patients-04-carried-draft")
+    draft_url = page.url
 
     handoffs = receiver.get(f"/api/v1/handoffs?patient_id={patient['id']}&checklist=ipass").get_json()
     carried = next(h for h in handoffs if h["id"] != last["id"])
@@ -137,3 +150,40 @@ def test_carry_forward_shows_what_it_brings_and_leaves_done_items_behind(tablet,
     assert not any(a.get("done") for a in carried["data"]["action_list"])
     assert carried["data"]["situation_awareness"] == last["data"]["situation_awareness"]
     assert "receiver" not in carried["data"]
+    # What was carried stays on the tablet: never in the handoff the server holds.
+    assert "carried" not in carried["data"] and "carried" not in carried
+    full = receiver.get(f"/api/v1/handoffs/{carried['id']}").get_json()
+    assert "carried" not in full["data"] and "carried" not in full
+
+    # The note survives a reload while offline (shell from the service worker, draft from IndexedDB).
+    context.set_offline(True)
+    page.reload()
+    page.fill("#unlock-password", PASSWORD)
+    page.click("#unlock-submit")
+    page.goto(draft_url)
+    page.wait_for_selector("#carried-note")
+    assert page.inner_text("#carried-summary") == summary
+    context.set_offline(False)
+
+    # In Spanish too.
+    page.select_option("#chrome-language", "es")
+    page.wait_for_selector("#carried-summary:has-text('Traído del I-PASS firmado por gia, hoy a las')")
+    assert page.inner_text("#carried-summary").endswith(
+        ": 3 tareas pendientes, 2 planes de contingencia. 2 tareas hechas se quedaron atrás.")
+    shot(page, "patients-05-carried-draft-es")
+    page.select_option("#chrome-language", "en")
+    page.wait_for_selector("#carried-summary:has-text('Carried from')")
+
+    # Dismissed, it is gone for good (focus back on the title), and nothing more went to the server.
+    page.click("#carried-dismiss")
+    assert page.locator("#carried-note").count() == 0
+    assert page.evaluate("document.activeElement.tagName") == "H1"
+    page.reload()
+    page.fill("#unlock-password", PASSWORD)
+    page.click("#unlock-submit")
+    page.goto(draft_url)
+    page.wait_for_selector('[data-path="action_list.0.task"]')
+    assert page.locator("#carried-note").count() == 0
+    wait_until_synced(page)
+    again = receiver.get(f"/api/v1/handoffs/{carried['id']}").get_json()
+    assert again["revision"] == full["revision"] and "carried" not in again["data"]

@@ -46,6 +46,22 @@ export function carrySummary(data) {
   };
 }
 
+/**
+ * What the new draft keeps on this tablet about where it came from (never sent: the server gets
+ * only the draft's `data`). `source`: {data, at, signedBy?, signedAt?}, the I-PASS carried forward.
+ * → {signedBy (null for an unsigned draft), at, open: [tasks], contingencies: [ifs], done: count}.
+ */
+export function carriedFrom(source) {
+  const got = carrySummary(source.data);
+  return {
+    signedBy: source.signedBy || null,
+    at: (source.signedBy ? source.signedAt : source.at) || null,
+    open: got.open,
+    contingencies: got.contingencies.map((c) => (c.if || "").trim() || (c.then || "").trim()),
+    done: got.done.length,
+  };
+}
+
 export async function render(container, ctx, params) {
   // A patient added offline has a local id ("patient-…") until the server has them.
   const localPid = String(params.id).startsWith("patient-") ? String(params.id) : null;
@@ -260,6 +276,7 @@ export async function render(container, ctx, params) {
         status: "draft",
         updatedAt: new Date().toISOString(),
         label: `${checklistName({ key })} · ${patientName(patient)}`, // shown in the Unsent list
+        ...(forward ? { carried: carriedFrom(ipass) } : {}), // the edit view's note; tablet only
       });
       if (forward) {
         ctx.sync.saveDraft(localId);

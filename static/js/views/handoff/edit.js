@@ -10,7 +10,7 @@ import { labelFor } from "../../form/paths.js";
 import { t } from "../../i18n/index.js";
 import { sameData } from "../../merge.js";
 import { forgetRescued, rescueNow, sealDraft } from "../../store.js"; // beyond ctx.store: the write at tab close
-import { badge, head, links, revisionText } from "./parts.js";
+import { badge, carriedNote, head, links, revisionText } from "./parts.js";
 import { catchUp, replacedElsewhere } from "./reconcile.js";
 import { createTranslations } from "./translate.js";
 
@@ -58,6 +58,8 @@ export function showEdit(screen) {
   clear(
     root,
     head(screen, draft),
+    // What carrying forward brought (kept on this tablet's draft only); not while amending.
+    draft.carried && !draft.reason ? carriedNote(draft.carried, dismissCarried) : null,
     draft.reason
       ? el("p", { class: "note", id: "amend-note" }, t("handoff.amendingNote", { reason: draft.reason }))
       : null,
@@ -147,6 +149,13 @@ export function showEdit(screen) {
     sendSoon();
     if (path) translations.changed(path);
     check();
+  }
+
+  // Dismissed for good: the draft forgets where it came from (focus back to the title).
+  function dismissCarried() {
+    root.querySelector("#carried-note")?.remove();
+    root.querySelector("h1")?.focus();
+    write({ carried: null });
   }
 
   // A line of the missing or advice list: tapping it takes the nurse to the field.

@@ -339,3 +339,47 @@ def test_a_sealer_holding_the_head_blocks_no_request_and_other_sealers_skip(app,
         sealer_elsewhere.rollback()
     assert seal(app) >= 3
     assert verify(app).ok
+
+
+# --- the production server: several processes, each with its sealer, one chain -------------------
+
+
+@pytest.mark.slow
+def test_gunicorn_workers_seal_one_unbroken_chain_while_tablets_read(app, database_url, tmp_path, nurse,
+                                                                       make_patient):
+    import time
+
+    import requests
+
+    from tests.servers import gunicorn
+
+    patients = [make_patient()["id"] for _ in range(4)]
+    log_path = tmp_path / "gunicorn.log"
+    problems: list[str] = []
+    with gunicorn(database_url, log_path, extra_env={"HANDOFF_AUDIT_SEAL_SECONDS": "1"}) as base:
+        def tablet(patient_id):
+            http = requests.Session()
+            headers = {"Authorization": f"Bearer {nurse.token}"}
+            for _ in range(15):
+                response = http.get(f"{base}/api/v1/patients/{patient_id}", headers=headers, timeout=60)
+                if response.status_code != 200:
+                    problems.append(f"{response.status_code}: {response.text[:200]}")
+
+        threads = [threading.Thread(target=tablet, args=(patient_id,)) for patient_id in patients]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=300)
+        deadline = time.monotonic() + 60
+        while verify(app).unsealed and time.monotonic() < deadline:  # the workers' sealers, not this process
+            time.sleep(0.2)
+        report = verify(app)
+    assert problems == []
+    assert report.unsealed == 0, "the server's background sealers left events unsealed"
+    assert report.ok, report
+    with app.app_context():
+        reads = db.session.scalar(select(func.count()).where(AuditEvent.action == "patient.read"))
+        total = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    assert reads == 60 and report.checked == total
+    log = log_path.read_text()
+    assert "Traceback" not in log and "audit sealer" not in log

@@ -291,3 +291,142 @@ def test_a_foreign_fragment_inside_a_sentence_does_not_split_it():
     result = assess("Para: Calms the swelling in your lungs.", "es", foreign=["Calms the swelling in your lungs"])
     assert (result.words, result.sentences) == (7, 1)
     assert formula(result, "szigriszt_pazos")["score"] == -31.6
+
+
+# --- What is counted: names, medicines, dates and times are not prose a rewrite could make plainer ------------------
+
+def test_medicine_names_in_any_case_are_left_out_of_the_counts():
+    text = "Take Atorvastatin at night. Do not take atorvastatin with grapefruit."
+    left_out = assess(text, "en", medicines=["Atorvastatin"])
+    assert left_out.words == assess(text, "en").words - 2
+    assert grades(left_out)["smog"] < grades(assess(text, "en"))["smog"]
+
+
+def test_proper_names_are_left_out_as_written_even_when_the_next_line_runs_into_them():
+    text = "See Dr. Alan WhitakerWhen: Tuesday. Eastside Family Medicine will call you."
+    result = assess(text, "en", names=["Dr. Alan Whitaker", "Eastside Family Medicine"])
+    assert result.words == 5  # See, Tuesday | will, call, you ("WhitakerWhen" is one word, begun by the name)
+    # as written: "family medicine" in lower case is ordinary prose and counts
+    assert assess("Your family medicine doctor.", "en", names=["Eastside Family Medicine"]).words == 4
+
+
+@pytest.mark.parametrize(("text", "lang", "words"), [
+    ("Go home Thursday, November 19, 2026, 9:15 AM.", "en", 2),
+    ("Vaya el jueves, 3 de diciembre de 2026, 9:15.", "es", 2),
+    ("Call 555-0104.", "en", 1),
+])
+def test_dates_times_and_phone_numbers_are_not_words(text, lang, words):
+    assert assess(text, lang).words == words
+
+
+def test_a_name_inside_untranslated_text_still_counts_as_hard():
+    text = "Tome agua."
+    foreign = ["Dr. Delgado will call."]
+    with_name = assess(text, "es", foreign=foreign, names=["Dr. Delgado"])
+    assert with_name.words == 2 + 4 and with_name.grade_level == assess(text, "es", foreign=foreign).grade_level
+
+
+# --- Real summaries through the API: the answer, the strictest grade, untranslated text ------------------------------
+
+def grades_of(report: dict) -> dict[str, float]:
+    return {formula["name"]: formula["grade"] for formula in report["formulas"]}
+
+
+def _report(client, handoff_id, lang):
+    response = client.get(f"/api/v1/handoffs/{handoff_id}/readability", query_string={"lang": lang})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_grade_level_is_the_strictest_formula_of_a_real_summary(nurse, make_handoff, lang):
+    handoff, _ = make_handoff()
+    report = _report(nurse, handoff["id"], lang)
+    names = {"en": ["flesch_kincaid", "smog"], "es": ["szigriszt_pazos", "crawford"]}[lang]
+    assert [f["name"] for f in report["formulas"]] == names
+    assert report["grade_level"] == max(f["grade"] for f in report["formulas"]) == report["strictest_grade"]
+    if lang == "es":
+        sp = report["formulas"][0]
+        assert sp["band"] == inflesz_band(sp["score"])
+
+
+def test_untranslated_text_raises_the_grade_of_a_real_summary(nurse, make_handoff, make_patient, discharge_scenario):
+    patient = make_patient(preferred_language="es")
+    plain, _ = make_handoff(patient=patient)
+    data = dict(discharge_scenario["data"], what_matters="Wants to keep gardening and to walk his granddaughter to "
+                                                          "school every morning before his afternoon appointments.")
+    more, _ = make_handoff(patient=patient, data=data)
+    before, after = _report(nurse, plain["id"], "es"), _report(nurse, more["id"], "es")
+    assert {"path": "what_matters", "text": data["what_matters"]} in after["untranslated"]
+    assert after["grade_level"] > before["grade_level"]
+
+
+def test_finalize_warns_with_the_strict_grade(nurse, make_handoff, discharge_scenario):
+    # Patient-education prose that Flesch-Kincaid passes and SMOG does not (FK 6.3 / SMOG 9.7 on the first one).
+    self_care = dict(discharge_scenario["data"]["self_care"], activity=PATIENT_EDUCATION_EN[0],
+                     diet=PATIENT_EDUCATION_EN[1], home_services=PATIENT_EDUCATION_EN[0])
+    data = dict(discharge_scenario["data"], self_care=self_care, what_matters=PATIENT_EDUCATION_EN[1])
+    handoff, etag = make_handoff(data=data)
+    report = _report(nurse, handoff["id"], "en")
+    assert grades_of(report)["flesch_kincaid"] <= 8 < grades_of(report)["smog"] == report["grade_level"]
+    signed = nurse.post(f"/api/v1/handoffs/{handoff['id']}/finalize", headers={"If-Match": etag})
+    assert signed.status_code == 200, signed.get_json()
+    warning = next(w for w in signed.get_json()["warnings"] if w["code"] == "reading_grade")
+    assert warning["grade_level"] == report["grade_level"]
+
+
+# --- The demo and the shared scenario read at grade 6 or lower by every formula ---------------------------------------
+
+def _demo_discharge_ids(app, client):
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    token = client.post("/api/v1/auth/tokens", json={"username": "nurse", "password": "handoff-nurse"}).get_json()
+    auth = {"Authorization": f"Bearer {token['token']}"}
+    ids = {}
+    for patient in client.get("/api/v1/patients?q=DEMO-", headers=auth).get_json():
+        for handoff in client.get(f"/api/v1/handoffs?patient_id={patient['id']}&checklist=discharge",
+                                  headers=auth).get_json():
+            ids[patient["mrn"]] = handoff["id"]
+    return ids, auth
+
+
+# English SMOG: the fixed wording of the template alone (medicines x4, hospital x3, allergies, vitamins, prescription,
+# appointments, expected, emergency, Activity, Equipment, remember, every: about 17 polysyllables in some 75 sentences)
+# already scores SMOG 5.9; the clinical words a plain rewrite keeps (oxygen, inhaler, surgery, infection) take it
+# over 6. The English msgids live in templates/documents/patient_summary.html (see the commit message).
+SMOG_OVER_6 = {("DEMO-310552", "en"), ("DEMO-310874", "en"), ("DEMO-312455", "en")}
+DEMO_CASES = [pytest.param(mrn, lang, id=f"{mrn}-{lang}", marks=[pytest.mark.xfail(
+                  strict=True, reason="English SMOG over 6: fixed template wording (issue 8, point 7)")]
+              if (mrn, lang) in SMOG_OVER_6 else [])
+              for mrn, lang in [("DEMO-310552", "en"), ("DEMO-310874", "en"), ("DEMO-311209", "es"),
+                                ("DEMO-312455", "es"), ("DEMO-312455", "en")]]
+
+
+@pytest.mark.parametrize(("mrn", "lang"), DEMO_CASES)
+def test_every_demo_discharge_reads_at_grade_6_or_lower_by_every_formula(app, client, mrn, lang):
+    ids, auth = _demo_discharge_ids(app, client)
+    response = client.get(f"/api/v1/handoffs/{ids[mrn]}/readability", query_string={"lang": lang}, headers=auth)
+    report = response.get_json()
+    assert all(f["grade"] <= 6 for f in report["formulas"]), report["formulas"]
+
+
+def test_the_spanish_reader_demo_keeps_a_little_untranslated_and_still_reads_easily(app, client):
+    ids, auth = _demo_discharge_ids(app, client)
+    report = client.get(f"/api/v1/handoffs/{ids['DEMO-312455']}/readability", headers=auth).get_json()
+    assert report["lang"] == "es" and 1 <= len(report["untranslated"]) <= 3
+    assert report["grade_level"] <= 6
+
+
+def test_a_summary_mostly_left_in_another_language_is_clearly_flagged(app, client):
+    # DEMO-311209's clinician typed Spanish for a Spanish reader: its English summary is nearly all untranslated.
+    ids, auth = _demo_discharge_ids(app, client)
+    report = client.get(f"/api/v1/handoffs/{ids['DEMO-311209']}/readability?lang=en", headers=auth).get_json()
+    assert len(report["untranslated"]) > 20 and report["grade_level"] >= 12
+
+
+@pytest.mark.xfail(strict=True, reason="English SMOG over 6: fixed template wording (issue 8, point 7)")
+def test_the_shared_discharge_scenario_reads_at_grade_6_or_lower_by_every_formula(nurse, make_handoff, make_patient,
+                                                                                 discharge_scenario):
+    handoff, _ = make_handoff(patient=make_patient(**discharge_scenario["patient"]))
+    report = _report(nurse, handoff["id"], discharge_scenario["patient"]["preferred_language"])
+    assert all(f["grade"] <= 6 for f in report["formulas"]), report["formulas"]

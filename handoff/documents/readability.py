@@ -1,11 +1,32 @@
 """Reading grade of patient-facing text, computed offline.
 
-`readability_grade` is the one number the documents service has reported since the first release
-(Flesch-Kincaid for English, Szigriszt-Pazos for Spanish). `assess` is the stricter report: two formulas
-per language (English: Flesch-Kincaid and SMOG; Spanish: Szigriszt-Pazos with its INFLESZ band, and
-Crawford), the highest grade of them, and text left in another language counted as hard rather than
-scored as if the patient could read it. Health-literacy guidance asks for grade 6 to 8; the documents
-service warns at signing above 8.
+`assess` is the report the documents service gives (issue 8, point 7): two formulas per language (English:
+Flesch-Kincaid and SMOG; Spanish: Szigriszt-Pazos with its INFLESZ band, and Crawford), the highest grade of them as
+the grade, and text left in another language counted as hard rather than scored as if the patient could read it.
+`readability_grade` is the single first-release formula (Flesch-Kincaid, Szigriszt-Pazos), kept for the phrase
+library's per-entry bounds. Health-literacy guidance asks for grade 6 to 8; the documents service warns at signing
+above 8.
+
+What is counted. The formulas measure the prose a writer can make plainer, so `assess` leaves out of its counts
+(`names`, `medicines`, and dates and times found by pattern):
+- medicine names (each medicine and allergy substance as entered, and each part of one: generic, brand in brackets),
+  wherever they stand, in any case. "Atorvastatin" or "Acetaminophen" is what is on the bottle; no plain-language
+  rewrite can remove it, and SMOG would count each as a hard word on every line it appears;
+- proper names: the patient, the clinicians, clinics and addresses the summary prints as names (it never translates
+  them), as written; a clinic's name is not made easier by rewording the page around it;
+- dates and times as the summary writes them ("Thursday, November 19, 2026, 9:15 AM", "jueves, 3 de diciembre de
+  2026"), by the locale's own month and day names. Phone numbers and other digits are never words (`_WORD`).
+This departs on purpose from McLaughlin's hand instructions, which count every polysyllable, names and spoken
+numbers included: here the grade is advice to the clinician at signing ("use plainer words"), so it measures only
+what plainer words could change (`flagged_terms` still reads the whole page). A sentence left with no counted word
+is not counted either. Only text in the summary's language is left out this way: a name inside a stretch left in
+another language is part of what the patient cannot read, and counts as hard.
+
+How "counted as hard" weighs (see `assess`): each untranslated word counts as one hard word, so the grade rises with
+the share of the page left untranslated, not with the number of stretches. Measured on the demo (Spanish summary of
+DEMO-312455): 2 stretches (15 words of about 370) left untranslated, grade 5.8; 11 stretches (77 words, a fifth of
+the page), 8.6; a page wholly in another language, 17 (the English summary of the Spanish-typed DEMO-311209 reads
+15.4). A few words do not make a summary read at grade 14; a fifth of a page left in English is over the target.
 """
 
 import math
@@ -165,18 +186,23 @@ def _syllable_counter(lang: str):
     return _spanish_syllables if lang == "es" else _english_syllables
 
 
-def _count(text: str, lang: str, foreign: list[tuple[int, int]] = (), *, all_foreign: bool = False) -> _Counts:
-    """Counts of `text`; a word inside a `foreign` (start, end) range, or any word if `all_foreign`, is hard."""
+def _count(text: str, lang: str, foreign: list[tuple[int, int]] = (), *, all_foreign: bool = False,
+           skip: list[tuple[int, int]] = ()) -> _Counts:
+    """Counts of `text`; a word inside a `foreign` (start, end) range, or any word if `all_foreign`, is hard; a word
+    inside a `skip` range (a name, a medicine, a date or a time) is not counted, nor a sentence left with no word."""
     syllables_of = _syllable_counter(lang)
     counts = _Counts()
     for begin, end in _sentence_spans(text):
         syllables = []
         for word in _WORD.finditer(text, begin, end):
+            if any(start <= word.start() < stop for start, stop in skip):
+                continue
             count = syllables_of(word.group())
             if all_foreign or any(start <= word.start() < stop for start, stop in foreign):
                 count = max(HARD_SYLLABLES, count)
             syllables.append(count)
-        counts += _Counts(len(syllables), 1, sum(syllables), sum(count >= 3 for count in syllables))
+        if syllables:
+            counts += _Counts(len(syllables), 1, sum(syllables), sum(count >= 3 for count in syllables))
     return counts
 
 
@@ -200,14 +226,40 @@ def _find_foreign(text: str, foreign: Iterable[str]) -> tuple[list[tuple[int, in
     return sorted(places), missing
 
 
-def _without(text: str, places: list[tuple[int, int]]) -> str:
-    """`text` with the places blanked out (a space each, so no sentence is ended or joined by the cut)."""
-    pieces, previous = [], 0
-    for start, stop in places:
-        pieces.append(text[previous:start])
-        previous = stop
-    pieces.append(text[previous:])
-    return " ".join(pieces)
+# A name may run into a capital ("Dr. Alan WhitakerWhen:", two lines of the page), not into a lowercase letter.
+_NAME_END = r"(?!(?-i:[0-9_a-zß-öø-ÿ]))"
+
+
+@cache
+def _calendar_pattern(lang: str) -> re.Pattern:
+    """Dates and times as the summary writes them in `lang` ("Thursday, November 19, 2026, 9:15 AM", "jueves, 3 de
+    diciembre de 2026, 9:15"), from the locale's own month and day names (Babel's CLDR data, bundled)."""
+    from babel import Locale
+
+    locale = Locale.parse(lang)
+    months = "|".join(sorted(map(re.escape, locale.months["format"]["wide"].values()), key=len, reverse=True))
+    days = "|".join(sorted(map(re.escape, locale.days["format"]["wide"].values()), key=len, reverse=True))
+    date = (rf"(?:(?:{days}),?\s+)?(?:(?:{months})\s+\d{{1,2}}(?:,\s+\d{{4}})?|\d{{1,2}}\s+de\s+(?:{months})"
+            rf"(?:\s+de\s+\d{{4}})?|(?:{months})\s+(?:de\s+)?\d{{4}})")
+    time = r"\d{1,2}:\d{2}(?:\s*(?:[AaPp]\.?\s?[Mm]\.?))?"
+    return re.compile(rf"(?<!\w)(?:{date}(?:,?\s+{time})?|{time})" + _NAME_END, re.IGNORECASE)
+
+
+def _excluded_places(text: str, lang: str, names: Iterable[str], medicines: Iterable[str],
+                     foreign: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Where the names (as written), the medicine names (any case), dates and times stand in `text`, outside the
+    foreign places: a name inside untranslated text is part of what the patient cannot read."""
+    patterns = [_calendar_pattern(lang)]
+    for stretches, flags in ((names, 0), (medicines, re.IGNORECASE)):
+        for stretch in sorted({s.strip() for s in stretches if s and _WORD.search(s)}, key=len, reverse=True):
+            patterns.append(re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, stretch.split())) + _NAME_END, flags))
+    places: list[tuple[int, int]] = []
+    for pattern in patterns:
+        for match in pattern.finditer(text):
+            span = match.span()
+            if not any(span[0] < stop and start < span[1] for start, stop in places + list(foreign)):
+                places.append(span)
+    return sorted(places)
 
 
 def _flesch_kincaid(counts: _Counts) -> dict:
@@ -255,7 +307,8 @@ def _graded(formula, counts: _Counts) -> dict:
     return dict(result, grade=round(max(0.0, result["grade"]), 1))
 
 
-def assess(text: str, lang: str, foreign: list[str] | tuple = ()) -> Assessment:
+def assess(text: str, lang: str, foreign: Iterable[str] = (), names: Iterable[str] = (),
+           medicines: Iterable[str] = ()) -> Assessment:
     """The reading grade of `text` (in language `lang`) by each formula of its language, and the strictest.
 
     English: Flesch-Kincaid grade (0.39 * words/sentence + 11.8 * syllables/word - 15.59) and SMOG
@@ -290,10 +343,11 @@ def assess(text: str, lang: str, foreign: list[str] | tuple = ()) -> Assessment:
     lang = language_of(lang)
     text = text or ""
     places, missing = _find_foreign(text, foreign or ())
-    total = _count(text, lang, places)
+    skip = _excluded_places(text, lang, names, medicines, places)
+    total = _count(text, lang, places, skip=skip)
     for stretch in missing:
         total += _count(stretch, lang, all_foreign=True)
-    own = _count(_without(text, places), lang) if places or missing else total
+    own = _count(text, lang, skip=sorted(skip + places)) if places or missing else total
     if not total.words:
         formulas = [{"name": name, "grade": 0.0, **_EMPTY_EXTRAS.get(name, {})} for name in _FORMULA_NAMES[lang]]
         return Assessment(formulas=formulas, grade_level=0.0, words=0, sentences=0)

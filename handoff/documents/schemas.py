@@ -38,9 +38,10 @@ class FormulaSchema(Schema):
 
 
 class ReadabilitySchema(Schema):
-    grade_level = fields.Float(metadata={"description": "Flesch-Kincaid (en) or Szigriszt-Pazos (es) of the page"})
-    strictest_grade = fields.Float(metadata={"description": "The highest grade of `formulas`, with text left in "
-                                                            "another language counted as hard"})
+    grade_level = fields.Float(metadata={"description": "The highest grade of `formulas` (the strictest), with text "
+                                                        "left in another language counted as hard; names, medicine "
+                                                        "names, dates and times are not counted"})
+    strictest_grade = fields.Float(metadata={"description": "The same as `grade_level` (its second-release name)"})
     formulas = fields.List(fields.Nested(FormulaSchema))
     target = fields.Integer()
     flagged_terms = fields.List(fields.Nested(FlaggedTermSchema))

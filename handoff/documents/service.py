@@ -6,6 +6,7 @@ from `renderer` through the shared `cache`, plain words from `glossary`, the gra
 `readability`. Every view of a document is audited here.
 """
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,11 +24,11 @@ from ..translation_memory import service as translation_memory
 from . import cache, renderer
 from .clinician import build_clinician_document
 from .filters import static_url
-from .glossary import hard_terms
+from .glossary import hard_terms, to_plain
 from .localize import Localizer, translation_sources
-from .readability import assess, readability_grade
+from .readability import assess
 from .summary import build_patient_summary, patient_texts
-from .text import split_visible_text, visible_text
+from .text import split_visible_text
 
 PATIENT_SUMMARY = "patient-summary"
 CLINICIAN = "clinician"
@@ -139,11 +140,8 @@ def pdf(actor: Actor, handoff_id: int, kind: str, revision_number: int | None, l
 
 @dataclass
 class ReadabilityReport:
-    # Flesch-Kincaid (en) or Szigriszt-Pazos (es) of the whole page, as in the first release. The stricter
-    # figures are in `formulas` and `strictest_grade`; `grade_level` becomes the strictest once the demo and
-    # built-in text read at grade 6 by every formula (issue 8, point 7: not yet).
-    grade_level: float
-    strictest_grade: float  # the highest of `formulas`, text left in another language counted as hard
+    grade_level: float  # the strictest of `formulas`: text left in another language counted as hard
+    strictest_grade: float  # the same figure, under its second-release name
     target: int
     formulas: list[dict]
     flagged_terms: list[dict]
@@ -167,12 +165,48 @@ def readability_report(source: DocumentSource, lang: str) -> ReadabilityReport:
     localizer = localizer_for(source, lang)
     html = summary_html(source, lang, localizer=localizer)
     text, foreign = split_visible_text(html, lang)
-    assessment = assess(text, lang, foreign)
-    return ReadabilityReport(grade_level=round(readability_grade(visible_text(html), lang), 1),
-                             strictest_grade=assessment.grade_level, target=READING_GRADE_MAX,
-                             formulas=assessment.formulas, flagged_terms=hard_terms(text, lang),
-                             untranslated=_unique(localizer.untranslated), lang=lang,
-                             revision=source.revision.number)
+    names, medicines = _names(source, lang)
+    assessment = assess(text, lang, foreign, names=names, medicines=medicines)
+    return ReadabilityReport(grade_level=assessment.grade_level, strictest_grade=assessment.grade_level,
+                             target=READING_GRADE_MAX, formulas=assessment.formulas,
+                             flagged_terms=hard_terms(text, lang), untranslated=_unique(localizer.untranslated),
+                             lang=lang, revision=source.revision.number)
+
+
+_CAPITALISED = re.compile(r"[A-ZÁÉÍÓÚÑÜ][\w'’.-]*(?:\s+(?:(?:de|del|la|las|los|y|of|and|the)\s+)*"
+                          r"[A-ZÁÉÍÓÚÑÜ][\w'’.-]*)*")
+
+
+def _names(source: DocumentSource, lang: str) -> tuple[list[str], list[str]]:
+    """The proper names the summary shows, as written (people, clinics, places, contact names: what it prints
+    through `Localizer.name`, plus the patient's name and the names inside an appointment's "with"), and the
+    medicine names (each medicine and allergy substance, and each part of one: generic, brand in brackets), which
+    `readability.assess` leaves out of the formulas (see its docstring for why)."""
+    data = source.revision.data or {}
+    names = [source.patient.given_name, source.patient.family_name]
+    receiving = (data.get("encounter") or {}).get("receiving_clinician") or {}
+    names += [receiving.get("name"), receiving.get("organization")]
+    names += [row.get("where") for row in _dicts(data, "follow_up")]
+    names += [match.group() for row in _dicts(data, "follow_up")
+              for match in _CAPITALISED.finditer(_str(row.get("with")))]
+    names += [row.get("owner") for row in _dicts(data, "pending_results")]
+    names += [row.get("name") for row in _dicts(data, "contacts")]
+    medicines = [row.get("name") for row in _dicts(data, "medications")]
+    medicines += [row.get("substance") for row in _dicts(data, "allergies")]
+    medicines += [part for value in medicines for part in re.split(r"[/(),]", _str(value))]
+    names += [to_plain(value, lang) for value in names if isinstance(value, str)]  # as the summary prints them
+    medicines += [to_plain(value, lang) for value in medicines if isinstance(value, str)]
+    return ([n for n in names if isinstance(n, str) and n.strip()],
+            [m for m in medicines if isinstance(m, str) and m.strip()])
+
+
+def _dicts(data: dict, key: str) -> list[dict]:
+    rows = data.get(key)
+    return [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
+
+
+def _str(value) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _unique(items: list[dict]) -> list[dict]:

@@ -12,7 +12,14 @@ import pdfplumber
 import pypdf
 import pytest
 
-from handoff.documents.renderer import RENDERER_VERSION, SCHEME, RefusedURL, StaticOnlyFetcher, render_pdf
+from handoff.documents.renderer import (
+    RENDERER_VERSION,
+    SCHEME,
+    RefusedURL,
+    StaticOnlyFetcher,
+    render_pdf,
+    render_pdf_within,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -437,3 +444,30 @@ def test_a_base_element_cannot_send_relative_urls_to_the_network(static_root, ca
         assert server.requests == []
     assert set(refused_urls(caplog)) == {f"{server.url}/img/logo.png", f"{server.url}/static/img/logo.png"}
     assert image_sizes(pdf) == []
+
+
+def _pages(pdf: bytes) -> int:
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        return len(document.pages)
+
+
+def test_render_within_takes_the_first_layout_that_fits_and_builds_no_later_one():
+    built = []
+
+    def layouts():
+        for label, paragraphs in (("generous", 90), ("tight", 20), ("never built", 1)):
+            built.append(label)
+            yield page("".join(f"<p>{label} {n}</p>" for n in range(paragraphs)))
+
+    pdf = render_pdf_within(layouts(), max_pages=1, static_root=STATIC)
+
+    assert _pages(pdf) == 1 and "tight 0" in pdf_text(pdf) and "generous" not in pdf_text(pdf)
+    assert built == ["generous", "tight"]
+
+
+def test_render_within_gives_the_last_layout_when_none_fits():
+    too_long = [page("".join(f"<p>{label} {n}</p>" for n in range(90))) for label in ("first", "last")]
+
+    pdf = render_pdf_within(iter(too_long), max_pages=1, static_root=STATIC)
+
+    assert _pages(pdf) > 1 and "last 0" in pdf_text(pdf)

@@ -52,7 +52,8 @@ _EN_CODE = re.compile(r"^q\d+h$", re.IGNORECASE)  # q6h, q4h (Spanish writes "c/
 
 # Units, and short words both languages use as they are: no evidence either way.
 _NEUTRAL = frozenset(
-    "mg mcg g kg ml l dl mmol meq iu ui mmhg min mins h hr hrs seg cm mm km oz iv im sc sq ok rn md np tel ext am pm".split()
+    "mg mcg g kg ml l dl mmol meq iu ui mmhg min mins h hr hrs seg cm mm km oz iv im sc sq ok rn md np tel ext am pm"
+    .split()
 )
 # Words spelled the same, with the same meaning, in English and Spanish: a value of only these is `None`.
 # Kept short and reviewed: only words a patient value could consist of ("Diabetes", "No alcohol", "Hospital").

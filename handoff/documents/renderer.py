@@ -25,6 +25,7 @@ import hashlib
 import logging
 import mimetypes
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import unquote, unquote_to_bytes, urlsplit, uses_relative
 from urllib.request import url2pathname
@@ -34,7 +35,7 @@ import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-__all__ = ["RENDERER_VERSION", "SCHEME", "RefusedURL", "StaticOnlyFetcher", "render_pdf"]
+__all__ = ["RENDERER_VERSION", "SCHEME", "RefusedURL", "StaticOnlyFetcher", "render_pdf", "render_pdf_within"]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -201,12 +202,37 @@ def render_pdf(html: str, *, static_root: Path, base_url: str = f"{SCHEME}:/") -
         return _render(html, fetcher, base_url)
 
 
+def render_pdf_within(layouts: Iterable[str], *, max_pages: int, static_root: Path,
+                      base_url: str = f"{SCHEME}:/") -> bytes:
+    """Render the first of `layouts` (HTML, most generous first) that fits on `max_pages` pages, else the last.
+
+    A layout is laid out in full before it is judged, but only the chosen one is written out as PDF. `layouts`
+    may be a generator, so a tighter layout is only built when the one before it did not fit.
+    """
+    fetcher = StaticOnlyFetcher(static_root, base_url)
+    with _RENDER_LOCK:
+        document = None
+        for html in layouts:
+            document = _layout(html, fetcher, base_url)
+            if len(document.pages) <= max_pages:
+                break
+        if document is None:
+            raise ValueError("no layout to render")
+        return _write(document)
+
+
 def _render(html: str, fetcher: StaticOnlyFetcher, base_url: str) -> bytes:
-    font_config = FontConfiguration()
-    document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher, media_type="print").render(
-        font_config=font_config,
+    return _write(_layout(html, fetcher, base_url))
+
+
+def _layout(html: str, fetcher: StaticOnlyFetcher, base_url: str):
+    return weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher, media_type="print").render(
+        font_config=FontConfiguration(),
         presentational_hints=True,  # honour <table width>, <td align>, <img width> … as browsers do
     )
+
+
+def _write(document) -> bytes:
     _drop_unsafe_links(document)
     return document.write_pdf(pdf_identifier=None)
 

@@ -8,6 +8,7 @@ from `renderer` through the shared `cache`, plain words from `glossary`, the gra
 
 import re
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 from flask import current_app, render_template
@@ -27,7 +28,7 @@ from .filters import static_url
 from .glossary import hard_terms, to_plain
 from .localize import Localizer, translation_sources
 from .readability import assess
-from .summary import build_patient_summary, patient_texts
+from .summary import FIT_LEVELS, build_patient_summary, page_budget, patient_texts
 from .text import split_visible_text
 
 PATIENT_SUMMARY = "patient-summary"
@@ -51,14 +52,31 @@ def localizer_for(source: DocumentSource, lang: str) -> Localizer:
 
 
 def summary_html(source: DocumentSource, lang: str, *, large_print: bool = False,
-                 localizer: Localizer | None = None) -> str:
+                 localizer: Localizer | None = None, fit: int = 0) -> str:
+    """The summary page; `fit` > 0 is a tighter print layout (summary.FIT_LEVELS), for the PDF only."""
     if source.handoff.checklist_key != "discharge":
         raise NotFound("Only discharge handoffs have a patient summary; I-PASS handoffs stay between clinicians.")
     localizer = localizer or localizer_for(source, lang)
     with force_locale(lang):
         summary = build_patient_summary(source.patient, source.revision.data or {}, localizer)
         return render_template("documents/patient_summary.html", summary=summary, large_print=large_print,
-                               static=static_url)
+                               fit=fit, static=static_url)
+
+
+def _summary_pdf(source: DocumentSource, lang: str, large_print: bool, html: str) -> bytes:
+    """The generous layout when it fits the page budget; else the first tighter one that does (or the tightest).
+
+    A summary that fits is rendered once; one that does not costs a render per extra level tried. The result
+    depends only on `html` (the same revision, language and print size), so it is cached under its key.
+    """
+    static_root = Path(current_app.static_folder)
+    budget = page_budget(source.revision.data or {}, large_print)
+    if budget is None:
+        return renderer.render_pdf(html, static_root=static_root)
+    localizer = localizer_for(source, lang)
+    tighter = (summary_html(source, lang, large_print=large_print, localizer=localizer, fit=level)
+               for level in FIT_LEVELS[1:])
+    return renderer.render_pdf_within(chain([html], tighter), max_pages=budget, static_root=static_root)
 
 
 def clinician_html(source: DocumentSource) -> str:
@@ -133,7 +151,10 @@ def pdf(actor: Actor, handoff_id: int, kind: str, revision_number: int | None, l
     cached = cache.lookup(cache_key, kind, lang)
     if cached is not None:
         return cached, True
-    body = renderer.render_pdf(html, static_root=Path(current_app.static_folder))
+    if kind == CLINICIAN:
+        body = renderer.render_pdf(html, static_root=Path(current_app.static_folder))
+    else:
+        body = _summary_pdf(source, lang, large_print, html)
     cache.store(cache_key, kind, lang, revision, body)
     return body, False
 

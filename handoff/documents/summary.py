@@ -18,6 +18,21 @@ from .localize import EMPTY, Localizer, Passage, Segment
 SCHEDULE_SLOTS = ("morning", "noon", "evening", "bedtime", "as_needed")
 SELF_CARE_FIELDS = ("activity", "diet", "wound_care", "equipment", "home_services")
 
+# How the PDF is tightened, one step at a time, when it would run past its page budget: 0 is the generous
+# layout every summary gets first (and the web page always); 1 sets lines closer (summary.css, `fit-1`); 2 also
+# leaves out the box of writing lines for questions. Nothing a patient must act on is ever left out.
+FIT_LEVELS = (0, 1, 2)
+
+
+def page_budget(data: dict, large_print: bool) -> int | None:
+    """The most pages the PDF should take (DESIGN 4, "On paper"): a typical discharge (5 to 8 medicines) on 3
+    letter pages at 14 pt and 5 in large print, 12 medicines on 4. Past those, no budget: nothing is tightened.
+    """
+    taking = sum(1 for _, m in _rows(data, "medications") if m.get("status") != "stopped")
+    if large_print:
+        return 5 if taking <= 8 else None
+    return 3 if taking <= 8 else 4 if taking <= 12 else None
+
 
 def slot_labels() -> dict[str, str]:
     return {"morning": gettext("Morning"), "noon": gettext("Noon"), "evening": gettext("Evening"),
@@ -125,7 +140,7 @@ def _medicine(medication: dict, path: str, localizer: Localizer) -> dict:
     what could not be composed follows it, translated or marked, never glued into the sentence."""
     until = _format_date_text(medication.get("until"))
     instruction = compose(medication, localizer.lang, until_text=until or None)
-    leftovers = [localizer.passage(text, f"{path}.{_source_field(medication, text)}")
+    leftovers = [_own_sentence(localizer.passage(text, f"{path}.{_source_field(medication, text)}"))
                  for text in instruction.untranslated]
     how = Passage((Segment(instruction.text),)) if instruction.text else EMPTY
     schedule = [slot for slot in SCHEDULE_SLOTS if slot in instruction.slots]
@@ -141,6 +156,19 @@ def _medicine(medication: dict, path: str, localizer: Localizer) -> dict:
         "schedule": schedule,
         "has_schedule": bool(schedule),
     }
+
+
+def _own_sentence(passage: Passage) -> Passage:
+    """A fragment the composer left ("while on oxycodone") follows the composed sentence as a sentence of its own:
+    capital first letter and a full stop, so it does not read as a stray tail. Text left in another language is
+    shown exactly as typed (it is marked, and a translation must match it)."""
+    if not passage or not passage.in_language:
+        return passage
+    first, *rest = passage.segments
+    text = first.text[:1].upper() + first.text[1:]
+    if not rest and text[-1:] not in ".!?":
+        text += "."
+    return Passage((Segment(text, first.lang, first.untranslated), *rest))
 
 
 def _source_field(medication: dict, text: str) -> str:

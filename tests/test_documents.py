@@ -46,10 +46,10 @@ def test_patient_summary_html_has_the_sections_a_patient_needs(nurse, make_hando
     html = response.get_data(as_text=True)
     assert '<html lang="en">' in html
     for heading in ("Your plan in 3 steps", "Why you were in the hospital", "Your medicines",
-                    "STOP taking these medicines", "Your appointments", "Tests we are still waiting for",
+                    "STOP taking these medicines", "Your visits", "Tests we are still waiting for",
                     "Call us if:", "Call 911 or go to the emergency room if:", "Taking care of yourself at home",
                     "Who to call with questions", "What you told us matters to you", "Questions for your next visit",
-                    "Bring this list to every visit"):
+                    "Bring this list each time you see a doctor or nurse"):
         assert heading in html, heading
     assert "Walter Okafor" in html and "Dr. Samuel Ortiz will call you with the result" in html
 

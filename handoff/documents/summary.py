@@ -89,8 +89,8 @@ def build_patient_summary(patient, data: dict, localizer: Localizer) -> dict:
         for i, c in _rows(data, "contacts")
     ]
     diagnoses = data.get("diagnoses") or {}
-    self_care_labels = {"activity": gettext("Activity"), "diet": gettext("Food and drink"),
-                        "wound_care": gettext("Caring for your wound"), "equipment": gettext("Equipment"),
+    self_care_labels = {"activity": gettext("Being active"), "diet": gettext("Food and drink"),
+                        "wound_care": gettext("Caring for your wound"), "equipment": gettext("What you need at home"),
                         "home_services": gettext("Help at home")}
     self_care = data.get("self_care") or {}
     self_care_rows = [(self_care_labels[key], text(self_care.get(key), f"self_care.{key}")) for key in SELF_CARE_FIELDS]

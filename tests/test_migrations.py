@@ -10,6 +10,11 @@ from handoff.checklists.models import ChecklistVersion
 from handoff.extensions import db
 
 
+# SQLite's reflection cannot read an index on an expression (the patient search's lower(...) indexes):
+# SQLAlchemy and Alembic say so and leave them out of the comparison there; tests/test_query_counts.py
+# checks them on SQLite from sqlite_master, and PostgreSQL compares them here.
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index")
 def test_migrated_schema_matches_the_models(app):
     # The session's database was built by running every migration (see conftest.app).
     with app.app_context():

@@ -25,7 +25,7 @@ class AuditEvent(db.Model):
     at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), index=True)
     user_id: Mapped[int | None] = mapped_column()
     username: Mapped[str] = mapped_column(String(64))
-    action: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64), index=True)
     record_type: Mapped[str] = mapped_column(String(32))
     record_id: Mapped[str | None] = mapped_column(String(64))
     patient_id: Mapped[int | None] = mapped_column(index=True)

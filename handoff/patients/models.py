@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..common import utcnow
@@ -24,3 +24,10 @@ class Patient(db.Model):
     bed: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+# The search matches `lower(column) LIKE 'word%'` (service.search), which a plain index on the column
+# cannot serve; text_pattern_ops lets PostgreSQL use these for a prefix LIKE under any collation.
+for _column in (Patient.family_name, Patient.given_name, Patient.mrn):
+    Index(f"ix_patients_{_column.key}_lower", func.lower(_column).label(f"{_column.key}_lower"),
+          postgresql_ops={f"{_column.key}_lower": "text_pattern_ops"})

@@ -249,3 +249,36 @@ def test_the_board_opens_offline_and_says_how_old_it_is(tablet, make_user):
     page.click("#nav-board")
     page.wait_for_selector("#board-status.board-age")
     assert "Saved on this tablet 12 minutes ago." in page.inner_text("#board-status")
+
+
+def test_at_phone_width_take_over_then_print_the_unit_sheet_from_the_board(tablet, make_user):
+    import io
+
+    import pdfplumber
+
+    giver = make_user("nurse", "gia")
+    make_user("nurse", "rex")
+    _, first, _ = ipass_on_unit(giver, "4", "Delta", "watcher")
+
+    _, phone = tablet()
+    phone.set_viewport_size({"width": 390, "height": 844})
+    sign_in(phone, "rex")
+    phone.goto(f"/#/board?unit={UNIT}")
+    phone.click("#board-takeover")
+    phone.wait_for_selector(".takeover-patient")
+    phone.fill(f"#takeover-synthesis-{first['id']}", "Delta watcher: repeat lactate at 02:00.")
+    shot(phone, "board-08-takeover-phone")
+    phone.click("#takeover-accept")
+    phone.wait_for_selector('.board-row[data-status="received"]')
+
+    # The sheet, as the board's link gives it to the browser (a new tab, signed in by the tablet's session):
+    # every page names the patient, MRN and bed, and the receiver's synthesis is printed now that it was received.
+    href = phone.get_attribute("#board-pdf", "href")
+    assert phone.get_attribute("#board-pdf", "target") == "_blank"
+    response = phone.request.get(href)
+    assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+    with pdfplumber.open(io.BytesIO(response.body())) as pdf:
+        pages = [page.extract_text() or "" for page in pdf.pages]
+    assert pages and all("Delta" in text and "BRD-Delta" in text and "4" in text for text in pages)
+    whole = " ".join(" ".join(text.split()) for text in pages)
+    assert "Synthesis by rex" in whole and "Delta watcher: repeat lactate at 02:00." in whole

@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 from ..api_fields import UtcDateTime, not_blank
 from ..languages import DEFAULT_LANGUAGE, LANGUAGES
 from ..pagination import PageArgsSchema
+from ..text_safety import no_format_controls, no_format_controls_at_all
 
 NAME = validate.Length(min=1, max=100)
 
@@ -33,9 +34,9 @@ def _bed(**kwargs):
 
 class PatientSchema(Schema):
     id = fields.Integer(dump_only=True)
-    mrn = fields.String(required=True, validate=[validate.Length(min=1, max=64), not_blank])
-    given_name = fields.String(required=True, validate=[NAME, not_blank])
-    family_name = fields.String(required=True, validate=[NAME, not_blank])
+    mrn = fields.String(required=True, validate=[validate.Length(min=1, max=64), not_blank, no_format_controls_at_all])
+    given_name = fields.String(required=True, validate=[NAME, not_blank, no_format_controls])
+    family_name = fields.String(required=True, validate=[NAME, not_blank, no_format_controls])
     birth_date = fields.Date(required=True, metadata={"example": "1947-03-12"})
     preferred_language = fields.String(load_default=DEFAULT_LANGUAGE, validate=validate.OneOf(LANGUAGES))
     unit = _unit()

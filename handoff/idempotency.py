@@ -3,15 +3,19 @@
 Offline tablets resend their outbox until they see a 2xx. The first successful answer is
 stored in the same transaction as the work it describes, so either both exist or
 neither does; a replay with the same key and body gets that answer back, and the same
-key with another body is refused with 409.
+key with another body is refused with 409. The key is claimed before the work (`_claim`):
+two requests with the same key at the same moment (two credentials of one user, a tablet
+retrying while its first try is still running) give one piece of work and the same answer
+twice, not 201 and 409.
 """
 
 import json
 from datetime import datetime
 from functools import wraps
+from hashlib import sha256
 
 from flask import Response, g, make_response, request
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .common import canonical_json, sha256_hex, utcnow
@@ -47,6 +51,20 @@ def _fingerprint() -> str:
     return sha256_hex(f"{request.method} {request.path}?{request.query_string.decode()}\n{body}")
 
 
+def _claim(user_id: int, key: str) -> None:
+    """Hold the key for the rest of this request's transaction, so a concurrent request with the same key waits
+    and then finds this one's stored answer (or, if this one failed, does the work itself).
+
+    PostgreSQL: a transaction-scoped advisory lock on a 64-bit hash of (user, key); a collision only makes two
+    unrelated keys wait for each other. SQLite needs nothing: every transaction there begins IMMEDIATE
+    (database.py), so requests that write are already one at a time.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    lock = int.from_bytes(sha256(f"{user_id}\0{key}".encode()).digest()[:8], "big", signed=True)
+    db.session.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": lock})
+
+
 def idempotent(view):
     """Decorate a POST/PUT view (outermost, above flask-smorest's decorators)."""
 
@@ -60,6 +78,7 @@ def idempotent(view):
             abort(400, f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable characters.",
                   [{"path": HEADER, "message": "Not a usable key.", "in": "headers"}])
         fingerprint = _fingerprint()
+        _claim(g.user.id, key)
         stored = db.session.scalar(
             select(IdempotencyRecord).where(IdempotencyRecord.user_id == g.user.id, IdempotencyRecord.key == key)
         )

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 
 from ..audit import service as audit
 from ..board import service as board
@@ -25,13 +26,20 @@ class ListedPatient:
 def create(actor: Actor, fields: dict) -> Patient:
     fields = {**fields, "mrn": fields["mrn"].strip()}
     if db.session.scalar(select(Patient.id).where(Patient.mrn == fields["mrn"])) is not None:
-        raise Conflict(f"A patient with MRN {fields['mrn']} already exists.",
-                       [{"path": "mrn", "message": "Already in use."}])
+        raise _mrn_taken(fields["mrn"])
     patient = Patient(**fields, created_by_id=actor.user_id)
-    db.session.add(patient)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # the MRN check above and this insert race with a concurrent create
+            db.session.add(patient)
+            db.session.flush()
+    except IntegrityError:
+        raise _mrn_taken(fields["mrn"]) from None
     audit.record(actor, "patient.create", "patient", patient.id, patient_id=patient.id)
     return patient
+
+
+def _mrn_taken(mrn: str) -> Conflict:
+    return Conflict(f"A patient with MRN {mrn} already exists.", [{"path": "mrn", "message": "Already in use."}])
 
 
 def find(patient_id: int) -> Patient:

@@ -12,6 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import defer
 
 from ..audit import service as audit
 from ..checklists import service as checklists
@@ -138,8 +139,11 @@ def _views(handoffs: list[Handoff]) -> list[HandoffView]:
 
 def revisions(actor: Actor, handoff_id: int) -> list[Revision]:
     handoff = find(handoff_id)
+    # The list shows no data: leave each revision's (largest) column unread, and fail loudly rather
+    # than read it once per revision if something asks for it.
     rows = db.session.scalars(
         select(Revision).where(Revision.handoff_id == handoff.id).order_by(Revision.number)
+        .options(defer(Revision.data, raiseload=True))
     ).unique().all()
     audit.record(actor, "handoff.revisions", "handoff", handoff.id, patient_id=handoff.patient_id,
                  handoff_id=handoff.id)

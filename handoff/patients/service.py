@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit import service as audit
@@ -66,6 +66,24 @@ def update(actor: Actor, patient_id: int, changes: dict) -> Patient:
     return patient
 
 
+# Above every character: `prefix + LAST` sorts after every text that starts with `prefix`.
+LAST = "\U0010ffff"
+
+
+def _starts_with(column, prefix: str):
+    """`lower(column)` starts with `prefix`, in a form each database answers from its lower() index.
+
+    PostgreSQL turns the prefix LIKE into an index range itself (the index is text_pattern_ops).
+    SQLite uses an index for LIKE only on a plain column, so it is also given the range in bytes
+    (its comparison is binary): every text the LIKE matches lies in it, the LIKE still decides.
+    """
+    lowered = db.func.lower(column)
+    like = lowered.like(f"{escape_like(prefix)}%", escape="\\")
+    if db.engine.dialect.name != "sqlite":
+        return like
+    return and_(lowered >= prefix, lowered < prefix + LAST, like)
+
+
 def search(actor: Actor, q: str | None, page: int, per_page: int, unit: str | None = None) -> Page:
     """A page of `ListedPatient`s: every word of `q` must match the start of a name or the MRN
     (case-insensitive); `unit` exactly. The page's latest handoffs are read in one more query."""
@@ -73,12 +91,8 @@ def search(actor: Actor, q: str | None, page: int, per_page: int, unit: str | No
     if unit is not None:
         stmt = stmt.where(Patient.unit == unit.strip())
     for word in (q or "").split():
-        like = f"{escape_like(word.lower())}%"
-        stmt = stmt.where(or_(
-            db.func.lower(Patient.family_name).like(like, escape="\\"),
-            db.func.lower(Patient.given_name).like(like, escape="\\"),
-            db.func.lower(Patient.mrn).like(like, escape="\\"),
-        ))
+        stmt = stmt.where(or_(*(_starts_with(column, word.lower())
+                                for column in (Patient.family_name, Patient.given_name, Patient.mrn))))
     stmt = stmt.order_by(Patient.family_name, Patient.given_name, Patient.id)
     found = paginate(stmt, page, per_page)
     audit.record(actor, "patient.search", "patient", None,

@@ -98,6 +98,7 @@ export async function render(container, ctx, params) {
   const btn = (id, text, onclick, cls = "btn") => el("button", { type: "button", id, class: cls, onclick }, text);
   const preview = el("section", { class: "panel carry-preview", id: "carry-preview", hidden: true });
   const carry = btn("carry-forward", t("patient.carryForward"), () => showCarry());
+  carry.disabled = true; // until the handoffs are read: before that there is nothing to show (a quick tap did nothing)
   const carryHelp = el("p", { class: "muted small", id: "carry-forward-help" }, t("patient.carryForwardHelp"));
   carry.setAttribute("aria-describedby", "carry-forward-help");
   clear(

@@ -48,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .board.routes import blp as board_blp
     from .checklists.routes import blp as checklists_blp
     from .documents import filters as document_filters
+    from .documents import routes as documents_routes
     from .documents.routes import blp as documents_blp
     from .handoffs.routes import blp as handoffs_blp
     from .patients.routes import blp as patients_blp
@@ -61,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(pwa_bp)
     app.register_blueprint(shares_routes.pages)
     document_filters.init_app(app)
+    documents_routes.init_app(app)  # a render that could not be made in time answers 503 with Retry-After
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "handoff_session"})
     api.spec.options["security"] = [{"bearer": []}, {"session": []}]

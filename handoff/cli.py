@@ -1,4 +1,4 @@
-"""Command-line tasks: `flask --app wsgi user create`, `audit seal|head|verify`, `demo load`."""
+"""Command-line tasks: `flask --app wsgi user create`, `audit seal|head|verify`, `render worker|evict`, `demo load`."""
 
 import sys
 
@@ -15,6 +15,7 @@ from .extensions import db
 def register(app: Flask) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(render_cli)
     app.cli.add_command(demo_cli)
 
 
@@ -141,6 +142,43 @@ def _anchor_text(value: str) -> str:
         return Path(value).read_text(encoding="utf-8")
     except OSError as exc:
         raise click.BadParameter(f"cannot read {value!r}: {exc.strerror}", param_hint="--anchor") from None
+
+
+@click.group("render", cls=AppGroup, help="Render documents: the render worker, the cache's bounds.")
+def render_cli():
+    pass
+
+
+@render_cli.command("worker")
+@click.option("--concurrency", default=None, type=click.IntRange(min=1),
+              help="Renders at once (render processes); default HANDOFF_RENDER_PROCESSES.")
+def render_worker_command(concurrency):
+    """Run the queue's render jobs until stopped (SIGTERM or Ctrl-C finishes the renders under way)."""
+    import logging
+
+    from flask import current_app
+
+    from .documents import queue
+
+    if current_app.config["HANDOFF_RENDER_BACKEND"] != "queue":
+        raise click.ClickException("the render worker serves HANDOFF_RENDER_BACKEND=queue (PostgreSQL); the "
+                                   "embedded default renders in the web processes and needs no worker")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    queue.run_worker(current_app._get_current_object(),
+                     concurrency or current_app.config["HANDOFF_RENDER_PROCESSES"])
+
+
+@render_cli.command("evict")
+def render_evict_command():
+    """Drop cached documents past HANDOFF_DOCUMENT_CACHE_MAX_AGE_DAYS, then past HANDOFF_DOCUMENT_CACHE_MAX_MB."""
+    from flask import current_app
+
+    from .documents.cache import evict_configured
+
+    result = evict_configured(current_app.config)
+    db.session.remove()
+    click.echo(f"evicted {result.by_age + result.by_size} documents ({result.by_age} by age, {result.by_size} by "
+               f"size); {result.kept} kept, {result.kept_bytes} bytes")
 
 
 @click.group("demo", cls=AppGroup, help="Demo data for trying Handoff out.")

@@ -56,6 +56,15 @@ def from_environment(overrides: dict | None = None) -> dict:
         # The hospital's time zone: clinical documents write times for people in it, with its name.
         "HANDOFF_TIME_ZONE": env.get("HANDOFF_TIME_ZONE", "UTC"),
         "SESSION_COOKIE_SECURE": env.get("HANDOFF_COOKIE_SECURE", "0") == "1",
+        # Documents (README "Rendering"): where PDFs are rendered, how long one may take, how big it may be.
+        "HANDOFF_RENDER_BACKEND": env.get("HANDOFF_RENDER_BACKEND", "inline"),
+        "HANDOFF_RENDER_PROCESSES": int(env.get("HANDOFF_RENDER_PROCESSES", "1")),
+        "HANDOFF_RENDER_TIMEOUT_SECONDS": float(env.get("HANDOFF_RENDER_TIMEOUT_SECONDS", "20")),
+        "HANDOFF_RENDER_WAIT_SECONDS": float(env.get("HANDOFF_RENDER_WAIT_SECONDS", "25")),
+        "HANDOFF_RENDER_MAX_HTML_BYTES": int(env.get("HANDOFF_RENDER_MAX_HTML_BYTES", str(4 * ONE_MIB))),
+        "HANDOFF_PRERENDER": env.get("HANDOFF_PRERENDER", "0" if testing else "1") == "1",
+        "HANDOFF_DOCUMENT_CACHE_MAX_AGE_DAYS": float(env.get("HANDOFF_DOCUMENT_CACHE_MAX_AGE_DAYS", "30")),
+        "HANDOFF_DOCUMENT_CACHE_MAX_MB": float(env.get("HANDOFF_DOCUMENT_CACHE_MAX_MB", "1024")),
         # flask-smorest: the OpenAPI document lives at /api/v1/openapi.json (contract 3.3).
         "API_TITLE": "Handoff",
         "API_VERSION": "v1",
@@ -66,6 +75,7 @@ def from_environment(overrides: dict | None = None) -> dict:
     }
     config.update(overrides)
     _check_time_zone(config["HANDOFF_TIME_ZONE"])
+    _check_render_backend(config)
     return config
 
 
@@ -77,3 +87,18 @@ def _check_time_zone(name: str) -> None:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise RuntimeError(f"HANDOFF_TIME_ZONE={name!r} is not a time zone name (e.g. America/Chicago, UTC).") from None
+
+
+RENDER_BACKENDS = ("inline", "queue")
+
+
+def _check_render_backend(config: dict) -> None:
+    """The queue lives in PostgreSQL: refuse `queue` on SQLite at start, not at the first PDF."""
+    backend = config["HANDOFF_RENDER_BACKEND"]
+    if backend not in RENDER_BACKENDS:
+        raise RuntimeError(f"HANDOFF_RENDER_BACKEND={backend!r}: use one of {', '.join(RENDER_BACKENDS)}.")
+    if backend == "queue" and not config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        raise RuntimeError("HANDOFF_RENDER_BACKEND=queue needs PostgreSQL (DATABASE_URL): the render queue is kept "
+                           "there. The embedded SQLite default renders in-process (HANDOFF_RENDER_BACKEND=inline).")
+    if config["HANDOFF_RENDER_PROCESSES"] < 1:
+        raise RuntimeError("HANDOFF_RENDER_PROCESSES must be 1 or more.")

@@ -1,12 +1,15 @@
 """Document routes: the patient summary (HTML, PDF), the clinician PDF, readability."""
 
-from flask import Response
+from flask import Flask, Response, jsonify
 from flask_smorest import Blueprint
+from werkzeug.exceptions import ServiceUnavailable
 
 from ..auth.access import requires
 from ..auth.models import CLINICAL_ROLES
+from ..errors import wants_json
 from ..http import actor
 from . import service
+from .rendering import RenderUnavailable
 from .schemas import ClinicianQuerySchema, DocumentQuerySchema, ReadabilityQuerySchema, ReadabilitySchema
 
 blp = Blueprint("documents", __name__, url_prefix="/api/v1/handoffs", description="Documents of a handoff")
@@ -58,3 +61,21 @@ def clinician_pdf(args, handoff_id):
 def readability(args, handoff_id):
     """Reading grade of the patient summary and the hard terms left in it"""
     return service.readability(actor(), handoff_id, args.get("lang"))
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(RenderUnavailable, _render_unavailable)
+
+
+def _render_unavailable(error: RenderUnavailable):
+    """503 with Retry-After: the render was stopped at its time limit, or none finished while the request waited.
+
+    Nothing in the request is wrong and a later try may well succeed (the render goes on being made or the
+    load passes), so it is the server's answer, not a 4xx; the body has the one error shape (errors.py)."""
+    headers = {"Retry-After": str(error.retry_after)}
+    if not wants_json():
+        return ServiceUnavailable(error.message).get_response(), 503, headers
+    response = jsonify({"code": 503, "status": "Service Unavailable", "message": error.message, "errors": []})
+    response.status_code = 503
+    response.headers.update(headers)
+    return response

@@ -1,15 +1,17 @@
 """Documents of a handoff revision: the patient summary (HTML, PDF), the clinician PDF, readability.
 
 This module puts the parts together: what a revision shows comes from the handoffs package
-(`handoffs.service.document_source`), the layout data from `summary`/`clinician`, PDFs
-from `renderer` through the shared `cache`, plain words from `glossary`, the grade from
-`readability`. Every view of a document is audited here.
+(`handoffs.service.document_source`), the layout data from `summary`/`clinician`, PDFs from
+`rendering` (the renderer in a bounded pool, through the shared `cache`), plain words from
+`glossary`, the grade from `readability`. Every view of a document is audited here.
+
+A PDF is never rendered inside the request's transaction: `pdf` builds the HTML, records the read and
+commits, and only then asks `rendering` for the PDF (the shared cache, or the one render of it in the
+bounded pool or the render queue). Signing starts the renders of the new revision (`prerender_signed`).
 """
 
 import re
 from dataclasses import dataclass
-from itertools import chain
-from pathlib import Path
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -18,11 +20,12 @@ from ..audit import service as audit
 from ..checklists import service as checklists
 from ..common import utcnow
 from ..domain import Actor, NotFound
+from ..extensions import db
 from ..handoffs import service as handoffs
 from ..handoffs.service import DocumentSource, HandoffView
 from ..languages import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES
 from ..translation_memory import service as translation_memory
-from . import cache, renderer
+from . import cache, rendering
 from .clinician import build_clinician_document
 from .filters import static_url
 from .glossary import hard_terms, to_plain
@@ -63,20 +66,21 @@ def summary_html(source: DocumentSource, lang: str, *, large_print: bool = False
                                fit=fit, static=static_url)
 
 
-def _summary_pdf(source: DocumentSource, lang: str, large_print: bool, html: str) -> bytes:
-    """The generous layout when it fits the page budget; else the first tighter one that does (or the tightest).
+def _summary_layouts(source: DocumentSource, lang: str, large_print: bool, html: str) -> tuple[list[str], int | None]:
+    """The layouts to try, most generous first, and the page budget they must fit (None: no budget).
 
-    A summary that fits is rendered once; one that does not costs a render per extra level tried. The result
-    depends only on `html` (the same revision, language and print size), so it is cached under its key.
+    A summary that would run past its budget is laid out again with lines set closer (summary.FIT_LEVELS);
+    the render keeps the first that fits, or the tightest. The PDF depends only on `html` (the same revision,
+    language and print size), so it is cached under its key. The HTML is built here, with the database; the
+    render reads nothing but these strings.
     """
-    static_root = Path(current_app.static_folder)
     budget = page_budget(source.revision.data or {}, large_print)
     if budget is None:
-        return renderer.render_pdf(html, static_root=static_root)
+        return [html], None
     localizer = localizer_for(source, lang)
-    tighter = (summary_html(source, lang, large_print=large_print, localizer=localizer, fit=level)
-               for level in FIT_LEVELS[1:])
-    return renderer.render_pdf_within(chain([html], tighter), max_pages=budget, static_root=static_root)
+    tighter = [summary_html(source, lang, large_print=large_print, localizer=localizer, fit=level)
+               for level in FIT_LEVELS[1:]]
+    return [html, *tighter], budget
 
 
 def clinician_html(source: DocumentSource) -> str:
@@ -109,7 +113,9 @@ def board_sheet_pdf(actor: Actor, unit: str) -> bytes:
     ipass = checklists.as_document(checklists.get("ipass"))
     html = render_template("documents/board.html", unit=unit, rows=rows, printed_at=utcnow(),
                            code_status=_choice_labels(ipass, "code_status"), static=static_url)
-    return renderer.render_pdf(html, static_root=Path(current_app.static_folder))
+    rendering.check_budget(html)
+    db.session.commit()  # the read is recorded; nothing is held while the sheet renders
+    return rendering.render_uncached(rendering.new_render([html], None))
 
 
 def _choice_labels(definition: dict, key: str) -> dict:
@@ -137,26 +143,58 @@ def patient_summary_page(actor: Actor, handoff_id: int, revision_number: int | N
 
 def pdf(actor: Actor, handoff_id: int, kind: str, revision_number: int | None, lang: str | None,
         large_print: bool = False, *, audit_action: str = "document.view") -> tuple[bytes, bool]:
-    """The PDF and whether it came from the cache."""
+    """The PDF and whether it was already made (from the cache, or rendered by another request meanwhile).
+
+    Commits the caller's transaction (with the audit event of this read) before any render starts."""
     source = handoffs.document_source(handoff_id, revision_number)
-    revision = source.revision
-    if kind == CLINICIAN:
-        lang = DEFAULT_LANGUAGE
-        html = clinician_html(source)
-    else:
-        lang = _language(source.patient, lang)
-        html = summary_html(source, lang, large_print=large_print)
-    cache_key = cache.key_of(html)
+    lang = DEFAULT_LANGUAGE if kind == CLINICIAN else _language(source.patient, lang)
+    html = _document_html(source, kind, lang, large_print)
+    rendering.check_budget(html)
     _audit_view(actor, audit_action, source, f"{kind}.pdf", lang)
+    cache_key = cache.key_of(html)
     cached = cache.lookup(cache_key, kind, lang)
     if cached is not None:
         return cached, True
+    job = _job(source, kind, lang, large_print, html, cache_key)
+    db.session.commit()
+    return rendering.ensure(job)
+
+
+def _document_html(source: DocumentSource, kind: str, lang: str, large_print: bool) -> str:
     if kind == CLINICIAN:
-        body = renderer.render_pdf(html, static_root=Path(current_app.static_folder))
+        return clinician_html(source)
+    return summary_html(source, lang, large_print=large_print)
+
+
+def _job(source: DocumentSource, kind: str, lang: str, large_print: bool, html: str,
+         cache_key: str) -> rendering.DocumentJob:
+    if kind == CLINICIAN:
+        layouts, budget = [html], None
     else:
-        body = _summary_pdf(source, lang, large_print, html)
-    cache.store(cache_key, kind, lang, revision, body)
-    return body, False
+        layouts, budget = _summary_layouts(source, lang, large_print, html)
+    revision = source.revision
+    return rendering.DocumentJob(render=rendering.new_render(layouts, budget), cache_key=cache_key, kind=kind,
+                                 lang=lang, handoff_id=revision.handoff_id, revision_number=revision.number,
+                                 content_hash=revision.content_hash)
+
+
+def prerender_signed(handoff_id: int, revision_number: int) -> None:
+    """At signing: once it is committed, start rendering what will be asked for first, the patient summary in
+    the patient's language (discharge handoffs) and the clinician PDF."""
+    rendering.prerender_after_commit(lambda: _signed_jobs(handoff_id, revision_number))
+
+
+def _signed_jobs(handoff_id: int, revision_number: int) -> list[rendering.DocumentJob]:
+    source = handoffs.document_source(handoff_id, revision_number)
+    kinds = [(CLINICIAN, DEFAULT_LANGUAGE)]
+    if source.handoff.checklist_key == "discharge":
+        kinds.insert(0, (PATIENT_SUMMARY, _language(source.patient, None)))
+    jobs = []
+    for kind, lang in kinds:
+        html = _document_html(source, kind, lang, False)
+        if len(html.encode("utf-8")) <= current_app.config["HANDOFF_RENDER_MAX_HTML_BYTES"]:
+            jobs.append(_job(source, kind, lang, False, html, cache.key_of(html)))
+    return jobs
 
 
 @dataclass

@@ -288,6 +288,9 @@ def finalize(actor: Actor, handoff_id: int, expected: Collection[HandoffState] |
     db.session.flush()
     audit.record(actor, "handoff.finalize", "handoff", handoff.id, patient_id=handoff.patient_id,
                  handoff_id=handoff.id, detail={"revision": handoff.current_revision})
+    from ..documents import service as documents  # here: the documents service builds on this module
+
+    documents.prerender_signed(handoff.id, handoff.current_revision)  # once committed: the first print is cached
     return view(handoff)
 
 

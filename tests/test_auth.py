@@ -125,15 +125,20 @@ def test_session_endpoint_lets_a_reloaded_app_recover_its_csrf_token(client, nur
     assert session["idle_timeout_minutes"] == 15
 
 
-def test_password_guessing_is_limited_per_user_name(client, nurse):
-    from handoff.auth.service import LOGIN_FAILURE_LIMIT
+def test_password_guessing_slows_the_guessing_address_not_the_named_user(app, client, nurse, monkeypatch):
+    """Twenty wrong passwords from anyone used to lock the nurse out everywhere (issue 11, point 4)."""
+    from handoff import ratelimit
 
-    for _ in range(LOGIN_FAILURE_LIMIT):
-        assert login(client, "nurse", "guess").status_code == 401
-    limited = login(client, "nurse")
-    assert limited.status_code == 429  # even the right password, until the window ends
-    assert 0 < int(limited.headers["Retry-After"]) <= 900
-    assert login(client, "someone-else", "guess").status_code == 401  # other names are not affected
+    monkeypatch.setattr(ratelimit, "now", lambda: 1_800_000_000)  # the delay is read, never slept
+    attacker = app.test_client()
+    attacker.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    for _ in range(20):
+        assert login(attacker, "nurse", "guess").status_code in {401, 429}
+    limited = login(attacker, "nurse")
+    assert limited.status_code == 429  # even the right password, while this address waits
+    assert int(limited.headers["Retry-After"]) >= 1
+    assert login(client, "nurse").status_code == 200  # her own workstation is not affected
+    assert login(attacker, "someone-else", "guess").status_code == 401  # other names are not affected
 
 
 def test_admins_manage_users_through_the_api(client, admin, nurse):

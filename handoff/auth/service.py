@@ -1,4 +1,4 @@
-"""Users and their credentials: passwords, sign-in with its guessing limit, sessions, tokens.
+"""Users and their credentials: passwords, sign-in with its guessing limits, sessions, tokens.
 
 Nothing here reads the request: the routes pass the client address and the acting user
 (`auth.access` is the request side). Only the SHA-256 of a session or token secret is
@@ -18,17 +18,12 @@ from .. import ratelimit
 from ..audit import service as audit
 from ..common import as_utc, sha256_hex, utcnow
 from ..database import get
-from ..domain import Actor, Conflict, NotFound, RateLimited, Unauthenticated
+from ..domain import Actor, Conflict, NotFound, Unauthenticated
 from ..extensions import db
 from .models import Credential, User
 from .schemas import MAX_PASSWORD_LENGTH
 
 WRONG_CREDENTIALS = "Wrong username or password."
-# Password guessing: after this many failures for one user name in the window, sign-in for that
-# name is refused until the window ends (counted in the database, so every worker agrees). Per
-# name, not per address: a ward's tablets share one address behind the hospital's NAT.
-LOGIN_FAILURE_LIMIT = 20
-LOGIN_WINDOW_SECONDS = 900
 
 _hasher = PasswordHasher()
 # Verified against when the user does not exist, so both failures take the same time.
@@ -87,15 +82,17 @@ def check_credentials(username: str, password: str) -> User | None:
 
 
 def sign_in(username: str, password: str, *, kind: str, client_addr: str) -> SignedIn:
-    """Check the password (within the guessing limit) and issue a session or a bearer token."""
-    bucket = f"login:{username.casefold()}"
-    if ratelimit.failures(bucket, LOGIN_WINDOW_SECONDS) >= LOGIN_FAILURE_LIMIT:
-        raise RateLimited("Too many failed sign-ins for this user. Wait 15 minutes or ask an administrator.",
-                          retry_after=ratelimit.seconds_left(LOGIN_WINDOW_SECONDS))
+    """Check the password (within the guessing limits) and issue a session or a bearer token.
+
+    The limits (`ratelimit`: per name and address, per address, per name) are checked before
+    the password and count the same for names that exist and names that do not.
+    """
+    ratelimit.check_sign_in(username, client_addr)
     user = check_credentials(username, password)
     if user is None:
-        ratelimit.add_failure(bucket, LOGIN_WINDOW_SECONDS)
+        ratelimit.sign_in_failed(username, client_addr)
         raise Unauthenticated(WRONG_CREDENTIALS, keep_writes=True)
+    ratelimit.sign_in_succeeded(username, client_addr)
     secret, credential = issue_credential(user, kind)
     actor = Actor(user, client_addr)
     if kind == "session":

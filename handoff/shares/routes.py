@@ -1,14 +1,17 @@
 """Share routes: create and revoke (clinicians, API), and the patient's own pages under /p/."""
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request
+from flask_babel import force_locale, gettext
 from flask_smorest import Blueprint as ApiBlueprint
 
 from ..auth.access import requires
 from ..auth.models import CLINICAL_ROLES
 from ..documents import service as documents
+from ..domain import RateLimited
 from ..errors import keep_writes_if_asked
 from ..http import actor
 from ..idempotency import idempotent
+from ..languages import DEFAULT_LANGUAGE, LANGUAGES
 from . import service
 from .schemas import PatientPageQuerySchema, ShareCreateSchema, ShareSchema
 
@@ -43,6 +46,40 @@ def _not_found(error: service.ShareNotFound) -> Response:
     keep_writes_if_asked(error)  # a wrong guess is counted and audited
     html = render_template("documents/link_not_found.html")
     return Response(html, status=404, mimetype="text/html", headers=PRIVATE)
+
+
+def patient_language() -> str | None:
+    """The language of a page shown before any link opens (too many tries).
+
+    The token being tried is not read: a page in the patient's language for a valid token and
+    in another for a guess would tell a guesser which tokens are real, the very thing the limit
+    stops. A browser that already opened its link carries the share cookie, which names the
+    patient, so their recorded language is used; otherwise the phone's `Accept-Language`, which
+    a patient set to their own language. None when neither matches a shipped language.
+    """
+    lang = service.cookie_language(request.cookies.get(service.COOKIE))
+    return lang if lang in LANGUAGES else request.accept_languages.best_match(LANGUAGES)
+
+
+def _too_many_tries_text(lang: str) -> dict:
+    with force_locale(lang):
+        return {"lang": lang, "title": gettext("Too many tries"),
+                "lead": gettext("This phone or network has tried too many links that do not work."),
+                "advice": gettext("Wait a few minutes, then scan the code on your paper again. "
+                                  "If it still does not open, ask your care team for a new link.")}
+
+
+@pages.errorhandler(RateLimited)
+def _too_many_tries(error: RateLimited) -> Response:
+    """The patient's 429: in their language first, then the other shipped ones; private, with Retry-After."""
+    keep_writes_if_asked(error)  # the refusal is audited
+    lang = patient_language()
+    order = [lang] if lang else [DEFAULT_LANGUAGE]
+    order += [other for other in LANGUAGES if other not in order]
+    html = render_template("shares/too_many_tries.html", lang=order[0],
+                           texts=[_too_many_tries_text(each) for each in order])
+    return Response(html, status=429, mimetype="text/html",
+                    headers={**PRIVATE, "Retry-After": str(error.retry_after)})
 
 
 @pages.get("/<string:token>")

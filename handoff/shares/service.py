@@ -4,7 +4,8 @@ A link carries 256 random bits; only their SHA-256 is stored. Opening `/p/{token
 the token for a short-lived signed cookie and redirects to a clean URL, so the token does
 not stay in the address bar, the browser history or server logs of later requests.
 Failed guesses are counted per client address in the database, so the limit holds across
-every worker and host.
+every worker and host. The address is the real client's (`http.client_addr`): behind a reverse
+proxy listed in `HANDOFF_TRUSTED_PROXIES`, one patient's bad guesses do not block another's link.
 """
 
 import io
@@ -103,11 +104,13 @@ def exchange(actor: Actor, token: str) -> str:
     """
     if len(token) not in TOKEN_LENGTHS:
         raise ShareNotFound
-    bucket = f"share:{actor.client_addr}"
-    if ratelimit.failures(bucket, GUESS_WINDOW_SECONDS) >= GUESS_LIMIT:
+    bucket = f"share:{ratelimit.address_key(actor.client_addr)}"
+    wait = ratelimit.wait_for_window(bucket, GUESS_WINDOW_SECONDS, GUESS_LIMIT)
+    if wait is not None:
+        # The token is not looked at: a page that differed for a valid one would be an oracle.
         audit.record(actor, "share.rate_limited", "share", None)
         raise RateLimited("Too many tries. Wait a few minutes, then scan the code again.", keep_writes=True,
-                          retry_after=ratelimit.seconds_left(GUESS_WINDOW_SECONDS))
+                          retry_after=wait)
     link = db.session.scalar(select(ShareLink).where(ShareLink.token_hash == sha256_hex(token)))
     if not _usable(link):
         ratelimit.add_failure(bucket, GUESS_WINDOW_SECONDS)
@@ -131,3 +134,12 @@ def from_cookie(value: str | None) -> ShareLink:
     if not _usable(link):
         raise ShareNotFound
     return link
+
+
+def cookie_language(value: str | None) -> str | None:
+    """The preferred language of the patient whose link this browser already opened, if any."""
+    try:
+        link = from_cookie(value)
+    except ShareNotFound:
+        return None
+    return handoffs.find(link.handoff_id).patient.preferred_language

@@ -56,6 +56,8 @@ def from_environment(overrides: dict | None = None) -> dict:
         # The hospital's time zone: clinical documents write times for people in it, with its name.
         "HANDOFF_TIME_ZONE": env.get("HANDOFF_TIME_ZONE", "UTC"),
         "SESSION_COOKIE_SECURE": env.get("HANDOFF_COOKIE_SECURE", "0") == "1",
+        # Reverse proxies whose X-Forwarded-For is believed (http.client_address); none: the socket's address.
+        "HANDOFF_TRUSTED_PROXIES": env.get("HANDOFF_TRUSTED_PROXIES", ""),
         # Documents (README "Rendering"): where PDFs are rendered, how long one may take, how big it may be.
         "HANDOFF_RENDER_BACKEND": env.get("HANDOFF_RENDER_BACKEND", "inline"),
         "HANDOFF_RENDER_PROCESSES": int(env.get("HANDOFF_RENDER_PROCESSES", "1")),
@@ -76,6 +78,7 @@ def from_environment(overrides: dict | None = None) -> dict:
     config.update(overrides)
     _check_time_zone(config["HANDOFF_TIME_ZONE"])
     _check_render_backend(config)
+    _check_trusted_proxies(config["HANDOFF_TRUSTED_PROXIES"])
     return config
 
 
@@ -87,6 +90,16 @@ def _check_time_zone(name: str) -> None:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise RuntimeError(f"HANDOFF_TIME_ZONE={name!r} is not a time zone name (e.g. America/Chicago, UTC).") from None
+
+
+def _check_trusted_proxies(setting: str) -> None:
+    """A mistyped proxy list would fail every request; refuse it at start, naming the entry."""
+    from .http import parse_proxies
+
+    try:
+        parse_proxies(setting)
+    except ValueError as error:
+        raise RuntimeError(str(error)) from None
 
 
 RENDER_BACKENDS = ("inline", "queue")

@@ -312,3 +312,12 @@ def test_failures_of_a_name_at_an_address_are_forgotten_after_a_day(clock, from_
     clock.advance(24 * 3600 + 1)
     for _ in range(5):
         assert login(attacker, "nurse", "guess").status_code == 401
+
+
+def test_a_mistyped_trusted_proxy_list_stops_start_up_naming_the_entry():
+    from handoff import create_app
+
+    with pytest.raises(RuntimeError, match="HANDOFF_TRUSTED_PROXIES: 'proxy.example' is not an IP address"):
+        create_app({"TESTING": True, "SECRET_KEY": "x", "HANDOFF_TRUSTED_PROXIES": "10.0.0.0/8, proxy.example"})
+    assert create_app({"TESTING": True, "SECRET_KEY": "x", "HANDOFF_TRUSTED_PROXIES": "10.0.0.0/8"}) \
+        .config["HANDOFF_TRUSTED_PROXIES"] == "10.0.0.0/8"

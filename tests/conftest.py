@@ -216,6 +216,16 @@ def make_handoff(nurse, make_patient, discharge_scenario):
     return make
 
 
+@pytest.fixture
+def gunicorn_server(database_url, tmp_path):
+    """A fresh production server (gunicorn, 2 workers) for this test: (base URL, path of its log)."""
+    from tests.servers import gunicorn
+
+    log_path = tmp_path / "gunicorn.log"
+    with gunicorn(database_url, log_path) as base:
+        yield base, log_path
+
+
 # --- the tablet app in Chromium (tests/pwa.py has the steps; these start the parts lazily) --------
 
 

@@ -9,7 +9,6 @@ import requests
 
 from handoff.text_safety import MAX_JSON_DEPTH, depth_of, find_unstorable
 from tests.conftest import PASSWORD
-from tests.servers import gunicorn
 
 PATIENT = {"mrn": "MAL-1", "given_name": "Ana", "family_name": "Ruiz", "birth_date": "1950-01-02"}
 
@@ -65,13 +64,6 @@ def test_a_joiner_a_script_needs_is_kept_in_a_name(nurse):
     assert response.get_json()["given_name"] == persian
 
 
-@pytest.fixture
-def server(database_url, tmp_path):
-    log_path = tmp_path / "gunicorn.log"
-    with gunicorn(database_url, log_path) as base:
-        yield base, log_path
-
-
 def _token(base: str, nurse) -> dict:
     got = requests.post(f"{base}/api/v1/auth/tokens", json={"username": nurse.username, "password": PASSWORD},
                         timeout=30)
@@ -86,8 +78,8 @@ def _chunks(body: bytes, size: int = 1000):
 
 
 @pytest.mark.slow
-def test_through_gunicorn_chunked_bodies_get_the_same_checks_and_nesting_no_traceback(server, nurse):
-    base, log_path = server
+def test_through_gunicorn_chunked_bodies_get_the_same_checks_and_nesting_no_traceback(gunicorn_server, nurse):
+    base, log_path = gunicorn_server
     headers = _token(base, nurse)
 
     # A NUL in an MRN, sent chunked: refused with its path, nothing stored.

@@ -10,17 +10,9 @@ import pytest
 import requests
 
 from tests.conftest import PASSWORD
-from tests.servers import gunicorn
 
 pytestmark = pytest.mark.slow
 ROUNDS = 4
-
-
-@pytest.fixture
-def server(database_url, tmp_path):
-    log_path = tmp_path / "gunicorn.log"
-    with gunicorn(database_url, log_path) as base:
-        yield base, log_path
 
 
 def tokens(base: str, username: str, count: int) -> list[dict]:
@@ -50,8 +42,8 @@ def at_once(*calls):
     return results
 
 
-def test_two_creates_of_one_mrn_at_once_give_201_and_409(server, nurse):
-    base, log_path = server
+def test_two_creates_of_one_mrn_at_once_give_201_and_409(gunicorn_server, nurse):
+    base, log_path = gunicorn_server
     first, second = tokens(base, nurse.username, 2)
     for round_ in range(ROUNDS):
         body = {"mrn": f"RACE-{round_}", "given_name": "Ana", "family_name": "Ruiz", "birth_date": "1950-01-02"}
@@ -66,8 +58,8 @@ def test_two_creates_of_one_mrn_at_once_give_201_and_409(server, nurse):
     assert "Traceback" not in log_path.read_text()
 
 
-def test_one_idempotency_key_sent_at_once_by_two_credentials_does_the_work_once(server, nurse):
-    base, log_path = server
+def test_one_idempotency_key_sent_at_once_by_two_credentials_does_the_work_once(gunicorn_server, nurse):
+    base, log_path = gunicorn_server
     first, second = tokens(base, nurse.username, 2)
     for round_ in range(ROUNDS):
         key = str(uuid.uuid4())

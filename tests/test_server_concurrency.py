@@ -11,17 +11,8 @@ import uuid
 import pytest
 import requests
 
-from tests.servers import gunicorn
-
 WRITERS = 8
 SAVES_PER_WRITER = 6
-
-
-@pytest.fixture
-def gunicorn_server(database_url, tmp_path):
-    log_path = tmp_path / "gunicorn.log"
-    with gunicorn(database_url, log_path) as base:
-        yield base, log_path
 
 
 @pytest.mark.slow

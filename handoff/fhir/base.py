@@ -51,7 +51,7 @@ class Ids:
 
 
 def clean(value) -> str:
-    """Text as FHIR may carry it: other white space becomes a space, other control characters go, ends trimmed."""
+    """Text as FHIR may carry it: other white space becomes a space, other control characters U+FFFD, ends trimmed."""
     if not isinstance(value, str):
         value = "" if value is None else str(value)
     out = []
@@ -61,7 +61,7 @@ def clean(value) -> str:
         elif char.isspace():
             out.append(" ")
         elif unicodedata.category(char) in ("Cc", "Cs") or char in "\ufffe\uffff":
-            continue
+            out.append("\ufffd")  # visibly replaced, so a value that was filled in never comes out empty
         else:
             out.append(char)
     return "".join(out).strip()

@@ -1,6 +1,6 @@
 """Query arguments of the FHIR routes."""
 
-from marshmallow import Schema
+from marshmallow import Schema, fields
 
 from ..api_fields import Id
 
@@ -15,3 +15,10 @@ class ResponseQuerySchema(Schema):
 
 class QuestionnaireQuerySchema(Schema):
     version = Id(metadata={"description": "A checklist version; default: the latest"})
+
+
+class ResourceSchema(Schema):
+    """For the OpenAPI document only: a FHIR R4 resource in JSON (routes send the resource as built)."""
+
+    resourceType = fields.String(required=True, metadata={"example": "Bundle"})  # noqa: N815 (FHIR's name)
+    id = fields.String()

@@ -267,9 +267,12 @@ def composition(
     author: dict,
     sections: list[dict],
     encounter: dict | None = None,
+    title: str | None = None,
 ) -> dict:
-    """The Composition of a signed revision: final, the signer as author and legal attester, signed at `date`."""
-    title = f"{display}: {clean(record.checklist_title) or record.checklist_key}"
+    """The Composition of a signed revision: final, the signer as author and legal attester, signed at `date`.
+
+    Its title is `title`, else the checklist's title."""
+    title = title or clean(record.checklist_title) or record.checklist_key
     patient = record.patient
     found = {
         "resourceType": "Composition",

@@ -101,6 +101,7 @@ class DischargeDocument:
                 author=self.author,
                 sections=sections,
                 encounter=self.encounter_ref,
+                title="Discharge summary",
             ),
             self.record.signed_at,
         )

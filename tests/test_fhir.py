@@ -11,6 +11,7 @@ import json
 import uuid
 import xml.etree.ElementTree as ElementTree
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
@@ -659,3 +660,30 @@ def test_the_openapi_document_lists_the_fhir_routes(client):
     ):
         operation = spec["paths"][path]["get"]
         assert FHIR_JSON in operation["responses"]["200"]["content"]
+
+
+SCENARIOS = sorted((Path(__file__).parent / "fixtures" / "scenarios").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_every_shared_scenario_exports_a_valid_document_and_response(
+    path, nurse, physician, make_handoff, make_patient
+):
+    scenario = json.loads(path.read_text(encoding="utf-8"))
+    key = scenario["checklist"]
+    patient = make_patient(**{k: v for k, v in scenario["patient"].items() if k != "mrn"})
+    handoff, _ = signed(nurse, make_handoff, scenario["data"], checklist=key, patient=patient)
+    assert (
+        physician.post(
+            f"/api/v1/handoffs/{handoff['id']}/acknowledge",
+            json={"revision": 1, "synthesis": "Read back and understood."},
+        ).status_code
+        == 201
+    )
+    bundle = fhir(nurse, f"/api/v1/handoffs/{handoff['id']}/fhir")
+    found = check_document(bundle)
+    assert found["Patient"][0]["name"][0]["family"] == scenario["patient"]["family_name"]
+    questionnaire = fhir(nurse, f"/api/v1/checklists/{key}/fhir")
+    check_response(
+        fhir(nurse, f"/api/v1/handoffs/{handoff['id']}/fhir/questionnaire-response"), questionnaire, final=True
+    )

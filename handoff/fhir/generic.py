@@ -5,7 +5,6 @@ choice labels make the narrative, and the QuestionnaireResponse carries every va
 """
 
 from .base import (
-    LOINC,
     Document,
     Ids,
     choice_label,
@@ -79,6 +78,3 @@ def build(record: SignedRevision, settings: Settings) -> dict:
         ),
         record.signed_at,
     )
-
-
-__all__ = ["LOINC", "build"]

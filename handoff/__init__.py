@@ -50,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .documents import filters as document_filters
     from .documents import routes as documents_routes
     from .documents.routes import blp as documents_blp
+    from .fhir.routes import blp as fhir_blp
     from .handoffs.routes import blp as handoffs_blp
     from .patients.routes import blp as patients_blp
     from .pwa.routes import bp as pwa_bp
@@ -57,7 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .translation_memory.routes import blp as translations_blp
 
     for blueprint in (auth_routes.blp, checklists_blp, patients_blp, handoffs_blp, documents_blp,
-                      shares_routes.blp, translations_blp, board_blp, audit_blp):
+                      shares_routes.blp, translations_blp, board_blp, audit_blp, fhir_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(pwa_bp)
     app.register_blueprint(shares_routes.pages)

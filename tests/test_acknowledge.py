@@ -83,3 +83,15 @@ def test_the_boards_bulk_receipt_refuses_an_older_signed_revision(nurse, physici
     refused = bulk(physician, handoff["id"], 1)
     assert refused.status_code == 409 and refused.get_json()["errors"][0]["path"] == "items.0.revision"
     assert bulk(physician, handoff["id"], 2).status_code == 201
+
+
+def test_the_inbox_leaves_out_handoffs_the_user_wrote_or_signed(nurse, make_user, make_handoff):
+    resident = make_user("physician", "resident")
+    receiver = make_user("nurse", "receiver")
+    handoff, etag = make_handoff()
+    _, edited_etag = save(resident, handoff, etag, "20 mg")
+    finalize(nurse, handoff["id"], edited_etag)
+    inbox = "/api/v1/handoffs?awaiting_acknowledgement=true"
+    assert [h["id"] for h in resident.get(inbox).get_json()] == []  # wrote revision 2
+    assert [h["id"] for h in nurse.get(inbox).get_json()] == []  # wrote revision 1 and signed
+    assert [h["id"] for h in receiver.get(inbox).get_json()] == [handoff["id"]]

@@ -100,7 +100,11 @@ def search(actor: Actor, filters: dict, page: int, per_page: int) -> Page:
         mine = select(Acknowledgement.id).where(
             Acknowledgement.handoff_id == Handoff.id, Acknowledgement.revision_number == Handoff.current_revision,
             Acknowledgement.user_id == actor.user_id)
-        stmt = stmt.where(Handoff.status == FINAL, Handoff.finalized_by_id != actor.user_id, ~mine.exists())
+        # Not the handoffs this user may not acknowledge: those they wrote or signed any revision of.
+        wrote = select(Revision.id).where(Revision.handoff_id == Handoff.id, Revision.author_id == actor.user_id)
+        signed = (select(Signature.id).join(Revision, Signature.revision_id == Revision.id)
+                  .where(Revision.handoff_id == Handoff.id, Signature.signed_by_id == actor.user_id))
+        stmt = stmt.where(Handoff.status == FINAL, ~mine.exists(), ~wrote.exists(), ~signed.exists())
     if "patient_id" in filters:
         stmt = stmt.where(Handoff.patient_id == filters["patient_id"])
     if "status" in filters:

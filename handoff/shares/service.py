@@ -15,6 +15,7 @@ The page then says it was updated, and the audit event of the view names the rev
 Who may revoke a link: any signed-in staff member (nurse, physician or admin), whoever made it.
 Revoking only takes access away, and in an incident (a link sent to the wrong person) the first
 clinician or administrator who hears of it must be able to end it at once.
+
 Failed guesses are counted per client address in the database, so the limit holds across
 every worker and host. The address is the real client's (`http.client_addr`): behind a reverse
 proxy listed in `HANDOFF_TRUSTED_PROXIES`, one patient's bad guesses do not block another's link.

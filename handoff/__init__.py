@@ -3,6 +3,7 @@
 from flask import Flask
 
 from . import config as config_module
+from . import logging as safe_logging
 from .extensions import api, babel, db, migrate
 
 TRANSLATIONS = config_module.PROJECT_ROOT / "handoff" / "translations"
@@ -34,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         config_module.INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
 
+    safe_logging.init_app(app)  # before the engine is made: no SQL parameters, no patient data in any log
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.PROJECT_ROOT / "migrations"), render_as_batch=True)
     api.init_app(app)

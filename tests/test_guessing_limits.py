@@ -221,7 +221,8 @@ def test_sign_in_limits_count_the_real_client_behind_a_trusted_proxy(clock, from
 def spanish_link(nurse, make_handoff, make_patient):
     handoff, etag = make_handoff(patient=make_patient(preferred_language="es"))
     assert nurse.post(f"/api/v1/handoffs/{handoff['id']}/finalize", headers={"If-Match": etag}).status_code == 200
-    return nurse.post(f"/api/v1/handoffs/{handoff['id']}/share", json={}).get_json()["url"].rsplit("/p/", 1)[1]
+    url = nurse.post(f"/api/v1/handoffs/{handoff['id']}/share", json={}).get_json()["url"]
+    return url.rsplit("/p/#", 1)[1]  # the token of the link handed out, in its fragment
 
 
 def guess(number: int) -> str:

@@ -1,8 +1,12 @@
-"""Take-home links: made for signed handoffs only, secret, expiring, revocable, rate-limited, audited."""
+"""Take-home links: made for signed handoffs only, secret, expiring, revocable (by any staff), rate-limited,
+audited; the token travels in the URL fragment; a link shows the newest signed revision."""
 
+import copy
+import os
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
@@ -10,7 +14,8 @@ from sqlalchemy import select, update
 from handoff.common import utcnow
 from handoff.extensions import db
 from handoff.shares.models import ShareLink
-from handoff.shares.service import GUESS_LIMIT
+from handoff.shares.service import GUESS_LIMIT, qr_svg
+from tests.pwa import CHROMIUM, TIMEOUT_MS
 
 
 @pytest.fixture
@@ -26,7 +31,8 @@ def share(user, handoff_id, **body):
 
 
 def token_of(url: str) -> str:
-    return url.rsplit("/p/", 1)[1]
+    """The token of a link as handed out, `.../p/#TOKEN`."""
+    return url.rsplit("/p/#", 1)[1]
 
 
 def test_only_signed_handoffs_can_be_shared(nurse, make_handoff):
@@ -38,11 +44,13 @@ def test_share_link_is_secret_expiring_and_has_a_qr_code(app, nurse, signed_hand
     response = share(nurse, signed_handoff["id"])
     assert response.status_code == 201
     body = response.get_json()
-    assert body["url"].startswith(app.config["HANDOFF_PUBLIC_URL"] + "/p/")
+    # The token is in the fragment, which browsers never send: no access or proxy log sees it.
+    assert body["url"].startswith(app.config["HANDOFF_PUBLIC_URL"] + "/p/#")
     token = token_of(body["url"])
     assert len(token) >= 43  # 256 random bits in URL-safe base64 (at least 128 are required)
     assert body["qr_svg"].lstrip().startswith("<svg") and "</svg>" in body["qr_svg"]
     with app.app_context():
+        assert body["qr_svg"] == qr_svg(body["url"])  # the QR code is of the fragment form
         link = db.session.scalar(select(ShareLink))
         assert token not in (link.token_hash,)
         assert timedelta(days=29) < link.expires_at.replace(tzinfo=None) - utcnow().replace(tzinfo=None) \
@@ -50,7 +58,60 @@ def test_share_link_is_secret_expiring_and_has_a_qr_code(app, nurse, signed_hand
     assert share(nurse, signed_handoff["id"], expires_in_days=400).status_code == 422
 
 
-def test_opening_the_link_trades_the_token_for_a_cookie_and_a_clean_url(client, nurse, signed_handoff):
+def test_the_link_page_posts_the_fragment_token_and_opens_the_summary_at_a_clean_url(client, nurse, signed_handoff):
+    token = token_of(share(nurse, signed_handoff["id"]).get_json()["url"])
+    page = client.get("/p/")
+    assert page.status_code == 200 and page.headers["Referrer-Policy"] == "no-referrer"
+    html = page.get_data(as_text=True)
+    assert '<script type="module" src="/static/js/share-open.js"></script>' in html
+    assert html.count("<script") == 1  # no inline script (CSP)
+    assert '<form id="open-link" method="post" action="/p/open" hidden>' in html
+    with client.get("/static/js/share-open.js") as script:
+        assert script.status_code == 200
+    opened = client.post("/p/open", data={"token": token, "as": "page"})
+    assert opened.status_code == 303 and opened.headers["Location"].endswith("/p/summary")
+    assert "HttpOnly" in opened.headers["Set-Cookie"] and token not in opened.headers["Set-Cookie"]
+    assert opened.headers["Cache-Control"] == "no-store"
+    summary = client.get("/p/summary")
+    assert summary.status_code == 200 and "Your plan after the hospital" in summary.get_data(as_text=True)
+    as_pdf = client.post("/p/open", data={"token": token, "as": "pdf"})
+    assert as_pdf.status_code == 303 and as_pdf.headers["Location"].endswith("/p/summary.pdf")
+    assert client.post("/p/open", data={"token": token[::-1]}).status_code == 404
+    assert client.post("/p/open", data={}).status_code == 404
+    # Another site cannot plant its own link's cookie in this browser.
+    assert client.post("/p/open", data={"token": token}, headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),
+                    reason="Debian chromium is not installed here (.ci/run installs it)")
+def test_a_phone_opens_the_link_and_its_token_reaches_the_server_only_in_a_post_body(browser, live_server, nurse,
+                                                                                    signed_handoff):
+    token = token_of(share(nurse, signed_handoff["id"]).get_json()["url"])
+    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=live_server)
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        sent = []
+        page.on("request", lambda request: sent.append((request.method, request.url, request.post_data or "")))
+        page.goto(f"/p/#{token}")
+        page.wait_for_url(f"{live_server}/p/summary")
+        assert "Your plan after the hospital" in page.inner_text("h1")
+        assert [(method, url) for method, url, body in sent if token in body] == [("POST", f"{live_server}/p/open")]
+        assert [url for _, url, _ in sent if token in url] == []  # never in a URL a server or proxy logs
+        page.go_back()  # the history entry before the summary no longer holds the token
+        assert token not in page.url
+    finally:
+        context.close()
+
+
+def test_the_link_page_is_in_the_phones_language_with_the_other_one_after(client):
+    html = client.get("/p/", headers={"Accept-Language": "es-MX,es;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="es">' in html and html.index("Abriendo su plan") < html.index("Opening your plan")
+    assert '<section lang="en">' in html
+
+
+def test_the_older_form_of_the_link_still_opens(client, nurse, signed_handoff):
     token = token_of(share(nurse, signed_handoff["id"]).get_json()["url"])
     opened = client.get(f"/p/{token}")
     assert opened.status_code == 303 and opened.headers["Location"].endswith("/p/summary")
@@ -78,6 +139,20 @@ def test_unknown_revoked_and_expired_links_are_404(app, client, nurse, signed_ha
         db.session.commit()
     assert client.get(f"/p/{token_of(expired['url'])}").status_code == 404
     assert client.get("/p/summary").status_code == 404  # no cookie
+
+
+@pytest.mark.parametrize("role", ["nurse", "physician", "admin"])
+def test_any_staff_member_can_revoke_any_link_and_it_is_audited(client, make_user, nurse, admin, signed_handoff,
+                                                                 role):
+    link = share(nurse, signed_handoff["id"]).get_json()
+    someone = make_user(role)  # not the nurse who made the link
+    assert someone.delete(f"/api/v1/shares/{link['id']}").status_code == 204
+    assert client.get(f"/p/{token_of(link['url'])}").status_code == 404
+    events = admin.get("/api/v1/audit?action=share.revoke").get_json()
+    revoked = [e for e in events if e["record_id"] == str(link["id"])]
+    assert [e["username"] for e in revoked] == [someone.username]
+    assert client.delete(f"/api/v1/shares/{link['id']}").status_code == 401
+    assert someone.delete("/api/v1/shares/999999").status_code == 404
 
 
 def test_revoking_also_ends_an_open_session(client, nurse, signed_handoff):
@@ -108,6 +183,43 @@ def test_every_view_of_a_shared_summary_is_audited(client, nurse, admin, signed_
     assert {"share.create", "share.open", "share.view", "share.denied"} <= set(actions)
 
 
+def amend_and_sign(user, handoff: dict, etag: str, dose: str) -> dict:
+    data = copy.deepcopy(handoff["data"])
+    data["medications"][0]["dose"] = dose
+    amended = user.put(f"/api/v1/handoffs/{handoff['id']}", headers={"If-Match": etag},
+                       json={"data": data, "reason": "Dose lowered after the last lab"})
+    assert amended.status_code == 200, amended.get_json()
+    signed = user.post(f"/api/v1/handoffs/{handoff['id']}/finalize", headers={"If-Match": amended.headers["ETag"]})
+    assert signed.status_code == 200, signed.get_json()
+    return signed.get_json()
+
+
+@pytest.mark.parametrize("lang, notice", [("en", "This plan was updated"), ("es", "Este plan fue actualizado")])
+def test_an_amended_handoff_shows_its_newest_signed_revision_and_says_so(client, nurse, admin, make_handoff,
+                                                                         make_patient, lang, notice):
+    handoff, etag = make_handoff(patient=make_patient(preferred_language=lang))
+    old_dose = handoff["data"]["medications"][0]["dose"]
+    signed = nurse.post(f"/api/v1/handoffs/{handoff['id']}/finalize", headers={"If-Match": etag})
+    token = token_of(share(nurse, handoff["id"]).get_json()["url"])
+    assert client.post("/p/open", data={"token": token}).status_code == 303
+    first = client.get("/p/summary").get_data(as_text=True)
+    assert old_dose in first and notice not in first
+
+    # Amended (a draft): the newest signed revision is still the first, and nothing says otherwise.
+    amended = nurse.put(f"/api/v1/handoffs/{handoff['id']}", headers={"If-Match": signed.headers["ETag"]},
+                        json={"data": handoff["data"], "reason": "Checking the dose"})
+    assert amended.status_code == 200
+    assert notice not in client.get("/p/summary").get_data(as_text=True)
+    # Signed again with another dose: the same link shows it, and says the plan was updated.
+    amend_and_sign(nurse, amended.get_json(), amended.headers["ETag"], "77 mg")
+    page = client.get("/p/summary").get_data(as_text=True)
+    assert "77 mg" in page and old_dose not in page and notice in page
+    assert page.index(notice) < page.index("77 mg")  # before the plan, not after it
+    assert client.get("/p/summary.pdf").status_code == 200
+    views = admin.get(f"/api/v1/audit?action=share.view&handoff_id={handoff['id']}").get_json()
+    assert [e["detail"]["revision"] for e in views] == [1, 1, 3, 3]  # oldest first: which revision was shown
+
+
 class _CountingHandler(BaseHTTPRequestHandler):
     hits: list[str] = []
 
@@ -121,8 +233,6 @@ class _CountingHandler(BaseHTTPRequestHandler):
 
 
 def test_a_handoff_full_of_remote_and_file_links_makes_no_request(nurse, make_handoff, discharge_scenario):
-    import copy
-
     server = ThreadingHTTPServer(("127.0.0.1", 0), _CountingHandler)
     _CountingHandler.hits = []
     thread = threading.Thread(target=server.serve_forever, daemon=True)

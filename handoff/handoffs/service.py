@@ -11,7 +11,7 @@ Every function takes the acting `Actor` and raises `domain` errors; none knows o
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import defer
 
 from ..audit import service as audit
@@ -100,7 +100,11 @@ def search(actor: Actor, filters: dict, page: int, per_page: int) -> Page:
         mine = select(Acknowledgement.id).where(
             Acknowledgement.handoff_id == Handoff.id, Acknowledgement.revision_number == Handoff.current_revision,
             Acknowledgement.user_id == actor.user_id)
-        stmt = stmt.where(Handoff.status == FINAL, Handoff.finalized_by_id != actor.user_id, ~mine.exists())
+        # Not the handoffs this user may not acknowledge: those they wrote or signed any revision of.
+        wrote = select(Revision.id).where(Revision.handoff_id == Handoff.id, Revision.author_id == actor.user_id)
+        signed = (select(Signature.id).join(Revision, Signature.revision_id == Revision.id)
+                  .where(Revision.handoff_id == Handoff.id, Signature.signed_by_id == actor.user_id))
+        stmt = stmt.where(Handoff.status == FINAL, ~mine.exists(), ~wrote.exists(), ~signed.exists())
     if "patient_id" in filters:
         stmt = stmt.where(Handoff.patient_id == filters["patient_id"])
     if "status" in filters:
@@ -294,7 +298,26 @@ def finalize(actor: Actor, handoff_id: int, expected: Collection[HandoffState] |
     return view(handoff)
 
 
+def latest_signed_number(handoff_id: int) -> int | None:
+    """The number of the newest signed revision of a handoff, or None when none is signed."""
+    return db.session.scalar(select(func.max(Revision.number)).join(Signature, Signature.revision_id == Revision.id)
+                             .where(Revision.handoff_id == handoff_id))
+
+
+def _wrote_or_signed(handoff_id: int, user_id: int | None) -> bool:
+    """Whether the user authored any revision of the handoff or signed any of them."""
+    authored = select(Revision.id).where(Revision.handoff_id == handoff_id, Revision.author_id == user_id)
+    signed = (select(Signature.id).join(Revision, Signature.revision_id == Revision.id)
+              .where(Revision.handoff_id == handoff_id, Signature.signed_by_id == user_id))
+    return bool(db.session.scalar(select(or_(authored.exists(), signed.exists()))))
+
+
 def acknowledge(actor: Actor, handoff_id: int, number: int, synthesis: str) -> Acknowledgement:
+    """A receipt by the receiver: only of the latest signed revision, never by anyone who wrote or signed it.
+
+    An older signed revision gets 409 (path `revision`): a receipt must confirm what is in force, not a
+    dose since amended. Anyone who authored or signed any revision of the handoff gets 403: a receipt is
+    a second person's confirmation, and one who wrote part of it would be confirming their own words."""
     handoff = find(handoff_id)
     revision = _revision(handoff.id, number)
     if revision is None:
@@ -303,8 +326,13 @@ def acknowledge(actor: Actor, handoff_id: int, number: int, synthesis: str) -> A
     if revision.signature is None:
         raise Conflict(f"Revision {number} is not signed yet; only signed handoffs can be acknowledged.",
                        [{"path": "revision", "message": "Not a final revision."}])
-    if revision.signature.signed_by_id == actor.user_id:
-        raise Forbidden("The clinician who signed a handoff cannot acknowledge it; the receiver does.")
+    latest = latest_signed_number(handoff.id)
+    if number != latest:
+        raise Conflict(f"Revision {number} has been replaced by signed revision {latest}; read that one and "
+                       "acknowledge it instead.",
+                       [{"path": "revision", "message": f"Not the latest signed revision ({latest})."}])
+    if _wrote_or_signed(handoff.id, actor.user_id):
+        raise Forbidden("You wrote or signed this handoff, so you cannot acknowledge it; the receiver does.")
     already = db.session.scalar(select(Acknowledgement.id).where(
         Acknowledgement.handoff_id == handoff.id, Acknowledgement.revision_number == number,
         Acknowledgement.user_id == actor.user_id))

@@ -1,11 +1,13 @@
-"""Share routes: create and revoke (clinicians, API), and the patient's own pages under /p/."""
+"""Share routes: create (clinicians) and revoke (any staff), and the patient's own pages under /p/."""
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request
+import re
+
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
 from flask_babel import force_locale, gettext
 from flask_smorest import Blueprint as ApiBlueprint
 
 from ..auth.access import requires
-from ..auth.models import CLINICAL_ROLES
+from ..auth.models import CLINICAL_ROLES, ROLES
 from ..documents import service as documents
 from ..domain import RateLimited
 from ..errors import keep_writes_if_asked
@@ -34,10 +36,10 @@ def create_share(args, handoff_id):
 
 
 @blp.route("/shares/<int:share_id>", methods=["DELETE"])
-@requires(*CLINICAL_ROLES)
+@requires(*ROLES)
 @blp.response(204)
 def revoke_share(share_id):
-    """Revoke a take-home link at once"""
+    """Revoke a take-home link at once (any nurse, physician or admin, whoever made it)"""
     service.revoke(actor(), share_id)
 
 
@@ -82,11 +84,9 @@ def _too_many_tries(error: RateLimited) -> Response:
                     headers={**PRIVATE, "Retry-After": str(error.retry_after)})
 
 
-@pages.get("/<string:token>")
-def open_link(token: str):
+def _opened(token: str, as_pdf: bool) -> Response:
     """Trade the token for a short-lived cookie, then show the summary at a clean URL."""
-    as_pdf = token.endswith(".pdf")
-    cookie = service.exchange(actor(), token.removesuffix(".pdf"))
+    cookie = service.exchange(actor(), token)
     response = redirect("/p/summary.pdf" if as_pdf else "/p/summary", code=303)
     response.set_cookie(service.COOKIE, cookie, max_age=service.COOKIE_MINUTES * 60, httponly=True,
                         samesite="Lax", path="/p", secure=current_app.config["SESSION_COOKIE_SECURE"])
@@ -94,22 +94,70 @@ def open_link(token: str):
     return response
 
 
+def _opening_text(lang: str) -> dict:
+    with force_locale(lang):
+        return {"lang": lang, "title": gettext("Your plan after the hospital"),
+                "opening": gettext("Opening your plan…"),
+                "incomplete": gettext("This link is not complete. Scan the code on your paper again."),
+                "no_script": gettext("If nothing opens, turn on JavaScript in your browser, or ask your care team "
+                                     "for a printed copy.")}
+
+
+@pages.get("/")
+def open_page():
+    """The page of the link handed out (`/p/#TOKEN`): its script posts the fragment's token to /p/open.
+
+    The server never sees the token here; the page is the same for every link (the language is the phone's)."""
+    lang = patient_language() or DEFAULT_LANGUAGE
+    order = [lang, *(other for other in LANGUAGES if other != lang)]
+    html = render_template("shares/open.html", lang=lang, texts=[_opening_text(each) for each in order])
+    return Response(html, mimetype="text/html", headers=PRIVATE)
+
+
+@pages.post("/open")
+def open_posted():
+    """The token from the page's fragment, posted as a form: the summary (or its PDF) at a clean URL."""
+    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        abort(403)  # another site must not plant its link's cookie in this browser
+    return _opened(request.form.get("token", ""), request.form.get("as") == "pdf")
+
+
+@pages.get("/<string:token>")
+def open_link(token: str):
+    """The older form of the link (DESIGN 3.3): works as it did; the README says how a proxy masks it in its log."""
+    return _opened(token.removesuffix(".pdf"), token.endswith(".pdf"))
+
+
 def _page_args():
     return PatientPageQuerySchema().load(request.args)
 
 
+_BODY = re.compile(r"<body[^>]*>")
+_HTML_LANG = re.compile(r'<html lang="([^"]+)"')
+
+
+def _with_update_notice(html: str) -> str:
+    """The summary page with a notice, in the summary's own language, that the plan changed since it was shared."""
+    found = _HTML_LANG.search(html)
+    lang = found[1] if found and found[1] in LANGUAGES else DEFAULT_LANGUAGE
+    with force_locale(lang):
+        notice = render_template("shares/updated_notice.html")
+    body = _BODY.search(html)
+    return html[:body.end()] + notice + html[body.end():] if body else html
+
+
 @pages.get("/summary")
 def summary_page():
-    link = service.from_cookie(request.cookies.get(service.COOKIE))
-    html = documents.patient_summary_page(actor(), link.handoff_id, link.revision_number, _page_args()["lang"],
+    shown = service.shown(service.from_cookie(request.cookies.get(service.COOKIE)))
+    html = documents.patient_summary_page(actor(), shown.handoff_id, shown.revision_number, _page_args()["lang"],
                                           large_print=True, audit_action="share.view")
-    return Response(html, mimetype="text/html", headers=PRIVATE)
+    return Response(_with_update_notice(html) if shown.updated else html, mimetype="text/html", headers=PRIVATE)
 
 
 @pages.get("/summary.pdf")
 def summary_pdf():
-    link = service.from_cookie(request.cookies.get(service.COOKIE))
-    body, _hit = documents.pdf(actor(), link.handoff_id, documents.PATIENT_SUMMARY, link.revision_number,
+    shown = service.shown(service.from_cookie(request.cookies.get(service.COOKIE)))
+    body, _hit = documents.pdf(actor(), shown.handoff_id, documents.PATIENT_SUMMARY, shown.revision_number,
                                _page_args()["lang"], large_print=True, audit_action="share.view")
     return Response(body, mimetype="application/pdf",
                     headers={**PRIVATE, "Content-Disposition": 'inline; filename="my-plan.pdf"'})

@@ -1,8 +1,21 @@
 """Take-home links: create, revoke, open. The patient needs no account, so the link is the key.
 
-A link carries 256 random bits; only their SHA-256 is stored. Opening `/p/{token}` trades
-the token for a short-lived signed cookie and redirects to a clean URL, so the token does
-not stay in the address bar, the browser history or server logs of later requests.
+A link carries 256 random bits; only their SHA-256 is stored. The URL handed out (and drawn as
+the QR code) is `/p/#TOKEN`: the token is in the fragment, which a browser never sends, so it
+reaches no access log, proxy log or Referer. The page at `/p/` posts it (`POST /p/open`), the
+token is traded for a short-lived signed cookie, and the summary opens at a clean URL. The older
+form `/p/{token}` (DESIGN 3.3, printed on earlier papers) still opens the same way; its first
+request is logged by any proxy in front, so the README says how to mask it there, and the app's
+own logs mask it (`handoff/logging.py`).
+
+A link opens the newest **signed** revision of its handoff, not the one it was made for: an
+amendment signed after the paper was printed must not leave the patient reading the old dose.
+The page then says it was updated, and the audit event of the view names the revision shown.
+
+Who may revoke a link: any signed-in staff member (nurse, physician or admin), whoever made it.
+Revoking only takes access away, and in an incident (a link sent to the wrong person) the first
+clinician or administrator who hears of it must be able to end it at once.
+
 Failed guesses are counted per client address in the database, so the limit holds across
 every worker and host. The address is the real client's (`http.client_addr`): behind a reverse
 proxy listed in `HANDOFF_TRUSTED_PROXIES`, one patient's bad guesses do not block another's link.
@@ -70,7 +83,8 @@ def create(actor: Actor, handoff_id: int, expires_in_days: int | None) -> Issued
 
 
 def public_url(token: str) -> str:
-    return f"{current_app.config['HANDOFF_PUBLIC_URL']}/p/{token}"
+    """The link handed out: the token in the fragment, which browsers never send to a server."""
+    return f"{current_app.config['HANDOFF_PUBLIC_URL']}/p/#{token}"
 
 
 def qr_svg(url: str) -> str:
@@ -134,6 +148,20 @@ def from_cookie(value: str | None) -> ShareLink:
     if not _usable(link):
         raise ShareNotFound
     return link
+
+
+@dataclass
+class Shown:
+    """What a link shows: the newest signed revision, and whether it is newer than the one shared."""
+
+    handoff_id: int
+    revision_number: int
+    updated: bool
+
+
+def shown(link: ShareLink) -> Shown:
+    newest = handoffs.latest_signed_number(link.handoff_id) or link.revision_number
+    return Shown(link.handoff_id, max(newest, link.revision_number), newest > link.revision_number)
 
 
 def cookie_language(value: str | None) -> str | None:

@@ -350,3 +350,29 @@ def test_the_cli_disables_and_enables_a_user(app, client, nurse):
     assert login(app.test_client(), "nurse").status_code == 200
     disabled = events(app, "user.disable")[-1]
     assert (disabled.username, disabled.client_addr, disabled.detail["ended"]) == ("(anonymous)", "cli", 2)
+
+
+def test_a_second_way_of_signing_in_sets_the_same_cookie_and_replaces_the_browsers_session(make_app, nurse):
+    """`access.begin_cookie_session` is what a sign-on callback calls once the user is known."""
+    from handoff.auth.access import begin_cookie_session
+    from handoff.auth.models import User
+
+    served = make_app()
+
+    @served.route("/test-sign-on/callback")
+    def callback():
+        begin_cookie_session(db.session.scalar(select(User).where(User.username == "nurse")), via="test-sign-on")
+        return "signed in"
+
+    browser = served.test_client()
+    login(browser, "nurse")
+    by_password = browser.get_cookie("handoff_session").value
+    response = browser.get("/test-sign-on/callback")
+    assert response.status_code == 200 and "HttpOnly" in response.headers["Set-Cookie"]
+    assert browser.get_cookie("handoff_session").value != by_password
+    session = browser.get("/api/v1/auth/session").get_json()
+    assert session["user"]["username"] == "nurse" and session["csrf_token"]
+    stale = served.test_client()
+    stale.set_cookie("handoff_session", by_password)
+    assert stale.get("/api/v1/auth/me").status_code == 401
+    assert events(served, "auth.login")[-1].detail["via"] == "test-sign-on"

@@ -13,6 +13,7 @@ from handoff.auth.models import Credential
 from handoff.common import utcnow
 from handoff.extensions import db
 from tests.conftest import PASSWORD
+from tests.test_migrations import scratch_database_url  # noqa: F401 (a fixture: an empty database)
 
 
 def login(client, username, password=PASSWORD, **kwargs):
@@ -376,3 +377,32 @@ def test_a_second_way_of_signing_in_sets_the_same_cookie_and_replaces_the_browse
     stale.set_cookie("handoff_session", by_password)
     assert stale.get("/api/v1/auth/me").status_code == 401
     assert events(served, "auth.login")[-1].detail["via"] == "test-sign-on"
+
+
+def test_the_upgrade_ends_open_sessions_and_keeps_bearer_tokens(scratch_database_url):  # noqa: F811
+    """Migration 0012: a session's stored CSRF token goes, so sessions open at the upgrade end; tokens stay."""
+    import sqlalchemy as sa
+    from flask_migrate import downgrade, upgrade
+
+    from handoff import create_app
+
+    fresh = create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": scratch_database_url})
+    with fresh.app_context():
+        upgrade(revision="0010_render_queue")
+        now = utcnow()
+        db.session.execute(text("INSERT INTO users (id, username, password_hash, role, is_active, created_at) "
+                                "VALUES (1, 'rn', 'x', 'nurse', :yes, :now)"), {"yes": True, "now": now})
+        for number, kind in enumerate(("session", "bearer"), start=1):
+            db.session.execute(text("INSERT INTO credentials (id, user_id, kind, secret_hash, csrf_token, created_at, "
+                                    "last_used_at) VALUES (:id, 1, :kind, :hash, 'c', :now, :now)"),
+                               {"id": number, "kind": kind, "hash": f"{number:064d}", "now": now})
+        db.session.commit()
+        upgrade()
+        rows = db.session.execute(text("SELECT kind, revoked_at FROM credentials ORDER BY id")).all()
+        db.session.rollback()  # SQLite: one writer, and the inspector's connection begins as one
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("credentials")}
+        downgrade(revision="0010_render_queue")
+        db.session.remove()
+        db.engine.dispose()
+    assert [(kind, revoked is not None) for kind, revoked in rows] == [("session", True), ("bearer", False)]
+    assert {"client_addr", "user_agent"} <= columns and "csrf_token" not in columns

@@ -292,6 +292,7 @@ def test_a_disabled_user_loses_every_credential_and_cannot_sign_in_until_enabled
     assert client.get("/api/v1/auth/me").status_code == 401 and nurse.get("/api/v1/auth/me").status_code == 401
     refused, wrong = login(app.test_client(), "nurse"), login(app.test_client(), "nurse", "wrong password")
     assert refused.status_code == wrong.status_code == 401 and refused.get_json() == wrong.get_json()
+    assert [e.detail["reason"] for e in events(app, "auth.login.failed")] == ["disabled", "disabled"]  # admins see why
     assert token_for(app.test_client(), "nurse").get_json() == token_for(app.test_client(), "nurse", "x").get_json()
     assert admin.get(f"/api/v1/users/{nurse_id}").get_json()["disabled"] is True
     assert events(app, "user.disable")[-1].detail == {"username": "nurse", "ended": 2}

@@ -97,25 +97,21 @@ def list_users() -> list[User]:
 
 
 def _verify_password(username: str, password: str) -> tuple[User | None, str]:
-    """(the user, "ok"), or (None, why): "unknown", "wrong password" or "disabled" (for the audit trail only).
+    """(the user of that name or None, "ok" or why not: "unknown", "wrong password", "disabled").
 
-    The same work is done whatever the reason, so the answer's timing tells nothing either."""
+    The reason is for the audit trail only. The same work is done whatever it is, so the
+    answer's timing tells nothing either."""
     user = db.session.scalar(select(User).where(User.username == username))
     stored = user.password_hash if user is not None and user.is_active else _DUMMY_HASH
     try:
         _hasher.verify(stored, password[:MAX_PASSWORD_LENGTH])
     except (VerificationError, InvalidHashError):
-        return None, "unknown" if user is None else "disabled" if not user.is_active else "wrong password"
+        return user, "unknown" if user is None else "disabled" if not user.is_active else "wrong password"
     if user is None or not user.is_active:
-        return None, "unknown" if user is None else "disabled"
+        return user, "unknown" if user is None else "disabled"
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user, "ok"
-
-
-def check_credentials(username: str, password: str) -> User | None:
-    """The user, or None; the caller answers the same whatever the reason."""
-    return _verify_password(username, password)[0]
 
 
 def sign_in(username: str, password: str, *, kind: str, client_addr: str, user_agent: str | None = None,
@@ -136,10 +132,10 @@ def sign_in(username: str, password: str, *, kind: str, client_addr: str, user_a
                    detail={"username": username, "retry_after": refused.retry_after})
         raise
     user, outcome = _verify_password(username, password)
-    if user is None:
+    if outcome != "ok":
         ratelimit.sign_in_failed(username, client_addr)
-        known = db.session.scalar(select(User.id).where(User.username == username))
-        audit.keep(anonymous, f"{attempt}.failed", "user", known, detail={"username": username, "reason": outcome})
+        audit.keep(anonymous, f"{attempt}.failed", "user", user.id if user else None,
+                   detail={"username": username, "reason": outcome})
         raise Unauthenticated(WRONG_CREDENTIALS, keep_writes=True)
     ratelimit.sign_in_succeeded(username, client_addr)
     if kind == "session":

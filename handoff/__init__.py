@@ -1,10 +1,11 @@
 """Handoff: structured discharge and shift handoffs. `create_app` builds the Flask app."""
 
-from flask import Flask
+from flask import Flask, current_app
 
 from . import config as config_module
 from . import logging as safe_logging
 from .extensions import api, babel, db, migrate
+from .http import request_is_https
 
 TRANSLATIONS = config_module.PROJECT_ROOT / "handoff" / "translations"
 
@@ -44,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_models()
 
     from . import database, errors, text_safety
+    from .audit import requests as audit_requests
     from .audit import sealer as audit_sealer
     from .audit.routes import blp as audit_blp
     from .auth import routes as auth_routes
@@ -73,6 +75,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     text_safety.init_app(app)  # before authentication: a NUL in a user name must not reach the database
     auth_routes.init_app(app)
+    audit_requests.init_app(app)  # before database: it then sees the status after commit, and outlives rollbacks
     database.init_app(app)
     audit_sealer.init_app(app)
     app.after_request(_security_headers)
@@ -100,6 +103,9 @@ def _register_models() -> None:
 def _security_headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    hsts_seconds = current_app.config["HANDOFF_HSTS_SECONDS"]
+    if hsts_seconds and request_is_https():  # over plain http the header means nothing (RFC 6797 §7.2)
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts_seconds}")
     if response.mimetype == "application/json" and "Cache-Control" not in response.headers:
         # Patient data must not sit in shared or browser caches.
         response.headers["Cache-Control"] = "no-store"

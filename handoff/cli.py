@@ -1,4 +1,5 @@
-"""Command-line tasks: `flask --app wsgi user create`, `audit seal|head|verify`, `render worker|evict`, `demo load`."""
+"""Command-line tasks: `flask --app wsgi user create|disable|enable`, `audit seal|head|verify`,
+`render worker|evict`, `demo load`."""
 
 import sys
 
@@ -53,6 +54,33 @@ def create_user_command(username, role, display_name):
         raise click.ClickException(f"{exc.message} Nothing was changed.") from None
     db.session.commit()
     click.echo(f"created user {user.username!r} with role {role}")
+
+
+@user_cli.command("disable")
+@click.argument("username")
+def disable_user_command(username):
+    """Disable USERNAME: every session and token ends at once; sign-in and new tokens are refused."""
+    _set_disabled(username, True)
+
+
+@user_cli.command("enable")
+@click.argument("username")
+def enable_user_command(username):
+    """Enable USERNAME again (their old sessions and tokens stay ended)."""
+    _set_disabled(username, False)
+
+
+def _set_disabled(username: str, disabled: bool) -> None:
+    from .auth.service import find_user, set_disabled
+    from .domain import NotFound
+
+    try:
+        user = set_disabled(Actor.system("cli"), None, disabled, user=find_user(username))
+    except NotFound as exc:
+        raise click.ClickException(f"{exc.message} Nothing was changed.") from None
+    db.session.commit()
+    click.echo(f"disabled user {user.username!r}: every session and token ended" if disabled
+               else f"enabled user {user.username!r}")
 
 
 @click.group("audit", cls=AppGroup, help="Seal and check the audit trail, publish its head.")

@@ -31,9 +31,11 @@ def from_environment(overrides: dict | None = None) -> dict:
     env = os.environ
     testing = bool(overrides.get("TESTING", False))
     debug = env.get("FLASK_DEBUG", "") in {"1", "true", "True"}
+    # Served over plain http on purpose: tests, `flask run --debug`, `./dev serve` (HANDOFF_DEV=1).
+    development = testing or debug or env.get("HANDOFF_DEV") == "1"
     secret_key = overrides.get("SECRET_KEY") or env.get("SECRET_KEY")
     if not secret_key:
-        if testing or debug or env.get("HANDOFF_DEV") == "1":
+        if development:
             secret_key = "dev-only-not-secret"
         elif click.get_current_context(silent=True) is not None:
             # A `flask ...` command (db upgrade, user create) signs nothing; serving does.
@@ -51,11 +53,14 @@ def from_environment(overrides: dict | None = None) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "MAX_CONTENT_LENGTH": ONE_MIB,
         "HANDOFF_PUBLIC_URL": env.get("HANDOFF_PUBLIC_URL", "http://localhost:5000").rstrip("/"),
-        "HANDOFF_SESSION_IDLE_MINUTES": int(env.get("HANDOFF_SESSION_IDLE_MINUTES", "15")),
+        # Sessions (README "Production"): idle and absolute lifetimes, checked below; cookies Secure by default.
+        "HANDOFF_SESSION_IDLE_MINUTES": env.get("HANDOFF_SESSION_IDLE_MINUTES", "15"),
+        "HANDOFF_SESSION_MAX_HOURS": env.get("HANDOFF_SESSION_MAX_HOURS", "12"),
+        "SESSION_COOKIE_SECURE": env.get("HANDOFF_COOKIE_SECURE", "0" if development else "1"),
+        "HANDOFF_HSTS_SECONDS": env.get("HANDOFF_HSTS_SECONDS", str(365 * 24 * 3600)),
         "HANDOFF_TOKEN_DAYS": int(env.get("HANDOFF_TOKEN_DAYS", "30")),
         # The hospital's time zone: clinical documents write times for people in it, with its name.
         "HANDOFF_TIME_ZONE": env.get("HANDOFF_TIME_ZONE", "UTC"),
-        "SESSION_COOKIE_SECURE": env.get("HANDOFF_COOKIE_SECURE", "0") == "1",
         # Reverse proxies whose X-Forwarded-For is believed (http.client_address); none: the socket's address.
         "HANDOFF_TRUSTED_PROXIES": env.get("HANDOFF_TRUSTED_PROXIES", ""),
         # Documents (README "Rendering"): where PDFs are rendered, how long one may take, how big it may be.
@@ -79,7 +84,33 @@ def from_environment(overrides: dict | None = None) -> dict:
     _check_time_zone(config["HANDOFF_TIME_ZONE"])
     _check_render_backend(config)
     _check_trusted_proxies(config["HANDOFF_TRUSTED_PROXIES"])
+    _check_sessions(config)
     return config
+
+
+SWITCH_VALUES = {"1": True, "true": True, "yes": True, "on": True,
+                 "0": False, "false": False, "no": False, "off": False}
+
+
+def _check_sessions(config: dict) -> None:
+    """Session lifetimes are whole numbers from 1, the cookie switch is on or off; else refuse to start, naming it.
+
+    Values may come as text (the environment) or as numbers and booleans (tests, scripts)."""
+    for name, unit in (("HANDOFF_SESSION_IDLE_MINUTES", "minutes"), ("HANDOFF_SESSION_MAX_HOURS", "hours"),
+                       ("HANDOFF_HSTS_SECONDS", "seconds")):
+        config[name] = _whole_number(name, config[name], unit, minimum=0 if name == "HANDOFF_HSTS_SECONDS" else 1)
+    secure = config["SESSION_COOKIE_SECURE"]
+    if not isinstance(secure, bool):
+        value = SWITCH_VALUES.get(str(secure).strip().lower())
+        if value is None:
+            raise RuntimeError(f"HANDOFF_COOKIE_SECURE={secure!r}: use 1 (cookies only over HTTPS) or 0.")
+        config["SESSION_COOKIE_SECURE"] = value
+
+
+def _whole_number(name: str, value, unit: str, minimum: int) -> int:
+    if isinstance(value, bool) or not str(value).strip().isdigit() or int(str(value).strip()) < minimum:
+        raise RuntimeError(f"{name}={value!r}: give a whole number of {unit}, {minimum} or more.")
+    return int(str(value).strip())
 
 
 def _check_time_zone(name: str) -> None:

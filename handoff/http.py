@@ -87,6 +87,18 @@ def client_address(peer: str | None, forwarded_for: list[str]) -> str:
     return str(current)
 
 
+def request_is_https() -> bool:
+    """Whether the client reached us over HTTPS: the socket's scheme, or `X-Forwarded-Proto` as set by a
+    trusted proxy (`HANDOFF_TRUSTED_PROXIES`; the rightmost value, the one the nearest proxy wrote)."""
+    if request.scheme == "https":
+        return True
+    peer = _ip(request.remote_addr or "")
+    if peer is None or not any(peer in network for network in trusted_proxies()):
+        return False
+    forwarded = ",".join(request.headers.getlist("X-Forwarded-Proto")).split(",")
+    return forwarded[-1].strip().lower() == "https"
+
+
 def if_match_tags() -> tuple[str, ...] | None:
     """The entity tags of `If-Match` (`None` for `*`: any state); 428 when the header is missing.
 

@@ -127,8 +127,9 @@ def test_sealing_links_every_event_to_the_previous(app, nurse, admin, make_hando
         assert later["prev_hash"] == earlier["hash"]
     assert events[-1]["sequence"] is None and events[-1]["hash"] is None
     report = admin.get("/api/v1/audit/verify").get_json()
-    assert report == {"ok": True, "checked": sealed, "broken_at": None, "reason": None, "unsealed": 1}
-    assert seal(app) == 1 and seal(app) == 0
+    # unsealed: the search after sealing, and the admin's own read of the trail just before
+    assert report == {"ok": True, "checked": sealed, "broken_at": None, "reason": None, "unsealed": 2}
+    assert seal(app) == 3 and seal(app) == 0  # and the verify itself
 
 
 def test_an_event_committed_late_with_a_lower_id_is_sealed_in_a_later_batch(app):
@@ -383,3 +384,165 @@ def test_gunicorn_workers_seal_one_unbroken_chain_while_tablets_read(app, databa
     assert reads == 60 and report.checked == total
     log = log_path.read_text()
     assert "Traceback" not in log and "audit sealer" not in log
+
+
+# --- what must be kept although the request fails (issue 11, point 6) ------------------------------------
+
+
+def kept(app, action) -> list[AuditEvent]:
+    with app.app_context():
+        found = db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)).all()
+        db.session.remove()
+    return found
+
+
+@pytest.fixture
+def failing_commit(app):
+    """The database refuses the next commit of a request (a full disk, a lost connection at COMMIT): the
+    request answers 503 and rolls back everything it did. Armed by calling it; disarmed after one failure."""
+    from sqlalchemy import event as sa_event
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    armed = []
+
+    def refuse(session):
+        if armed:
+            armed.clear()
+            raise OperationalError("COMMIT", {}, Exception("could not write to file: No space left on device"))
+
+    sa_event.listen(Session, "before_commit", refuse)
+    yield lambda: armed.append(True)
+    sa_event.remove(Session, "before_commit", refuse)
+
+
+def test_failed_sign_ins_are_recorded_with_the_name_tried(app, client, nurse):
+    client.environ_base["REMOTE_ADDR"] = "192.0.2.44"
+    for username, password in (("nurse", "wrong"), ("nobody", "wrong")):
+        assert client.post("/api/v1/auth/login", json={"username": username, "password": password}).status_code == 401
+    assert client.post("/api/v1/auth/tokens", json={"username": "nurse", "password": "x"}).status_code == 401
+    failed = kept(app, "auth.login.failed")
+    assert [(e.detail["username"], e.detail["reason"], e.client_addr, e.username) for e in failed] == [
+        ("nurse", "wrong password", "192.0.2.44", "(anonymous)"), ("nobody", "unknown", "192.0.2.44", "(anonymous)")]
+    assert failed[0].record_id is not None and failed[1].record_id is None
+    assert [e.detail["username"] for e in kept(app, "auth.token.failed")] == ["nurse"]
+
+
+def test_a_refused_sign_in_under_the_guessing_limits_is_kept_though_the_request_rolls_back(app, client, nurse,
+                                                                                          monkeypatch):
+    from handoff import ratelimit
+
+    monkeypatch.setattr(ratelimit, "now", lambda: 1_800_000_000)
+    client.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    answers = [client.post("/api/v1/auth/login", json={"username": "nurse", "password": "guess"}).status_code
+               for _ in range(7)]
+    assert answers[-1] == 429
+    limited = kept(app, "auth.login.limited")
+    assert len(limited) == answers.count(429) >= 1
+    assert limited[-1].detail["username"] == "nurse" and limited[-1].detail["status"] == 429
+    assert limited[-1].detail["retry_after"] >= 1 and limited[-1].client_addr == "203.0.113.9"
+
+
+def test_refused_requests_are_recorded_whichever_layer_refused(app, client, nurse, physician, admin, make_handoff):
+    assert nurse.get("/api/v1/audit?username=x").status_code == 403  # a role
+    client.post("/api/v1/auth/login", json={"username": "nurse", "password": "correct horse battery"})
+    assert client.post("/api/v1/patients", json={"mrn": "X"}).status_code == 403  # no CSRF header
+    handoff, etag = make_handoff()
+    assert nurse.post(f"/api/v1/handoffs/{handoff['id']}/finalize", headers={"If-Match": etag}).status_code == 200
+    signed = nurse.get(f"/api/v1/handoffs/{handoff['id']}").get_json()
+    refused = nurse.post(f"/api/v1/handoffs/{handoff['id']}/acknowledge",
+                         json={"revision": signed["revision"], "synthesis": "ok"})
+    assert refused.status_code == 403  # a rule of the record: the signer cannot acknowledge
+    events = kept(app, "request.forbidden")
+    assert [(e.username, e.detail["method"], e.detail["path"]) for e in events] == [
+        ("nurse", "GET", "/api/v1/audit"), ("nurse", "POST", "/api/v1/patients"),
+        ("nurse", "POST", f"/api/v1/handoffs/{handoff['id']}/acknowledge")]
+    assert "admin" in events[0].detail["reason"] and "X-CSRF-Token" in events[1].detail["reason"]
+    assert events[2].handoff_id == handoff["id"] and events[2].detail["status"] == 403
+    assert all(e.client_addr for e in events)
+
+
+def test_admins_reading_the_trail_are_recorded(app, admin, nurse):
+    admin.get("/api/v1/audit?username=nurse&action=auth.token.create")
+    admin.get("/api/v1/audit/verify")
+    admin.get("/api/v1/audit/head")
+    search, = kept(app, "audit.search")
+    assert search.username == "admin"
+    assert search.detail == {"filters": {"username": "nurse", "action": "auth.token.create"}, "page": 1,
+                             "per_page": 100, "returned": 1}
+    assert kept(app, "audit.verify")[0].detail["ok"] is True
+    assert kept(app, "audit.head")[0].detail == {"sequence": 0}
+    # A search lists the trail as it stood before it: its own event is not in its answer.
+    listed = [e["action"] for e in admin.get("/api/v1/audit?per_page=1000").get_json()]
+    assert listed[-3:] == ["audit.search", "audit.verify", "audit.head"] and len(kept(app, "audit.search")) == 2
+
+
+@pytest.mark.parametrize("method, path, action", [
+    ("get", "/api/v1/audit", "audit.search"),
+    ("get", "/api/v1/audit/verify", "audit.verify"),
+    ("get", "/api/v1/audit/head", "audit.head"),
+    ("get", "/api/v1/users/{nurse}/sessions", "user.sessions.read"),
+    ("delete", "/api/v1/users/{nurse}/sessions", "user.sessions.end"),
+    ("patch", "/api/v1/users/{nurse}", "user.disable"),
+])
+def test_an_event_that_matters_survives_its_request_failing(app, admin, nurse, failing_commit, method, path, action):
+    nurse_id = next(u["id"] for u in admin.get("/api/v1/users").get_json() if u["username"] == "nurse")
+    failing_commit()
+    kwargs = {"json": {"disabled": True}} if method == "patch" else {}
+    response = getattr(admin, method)(path.format(nurse=nurse_id), **kwargs)
+    assert response.status_code == 503
+    event, = kept(app, action)
+    assert event.username == "admin" and event.detail["status"] == 503
+    assert nurse.get("/api/v1/auth/me").status_code == 200  # the work itself was rolled back
+    seal(app)
+    assert verify(app).ok and verify(app).unsealed == 0
+
+
+def test_ending_one_session_is_kept_although_the_request_fails(app, client, admin, nurse, failing_commit):
+    client.post("/api/v1/auth/login", json={"username": "nurse", "password": "correct horse battery"})
+    nurse_id = next(u["id"] for u in admin.get("/api/v1/users").get_json() if u["username"] == "nurse")
+    session = admin.get(f"/api/v1/users/{nurse_id}/sessions").get_json()[0]
+    failing_commit()
+    assert admin.delete(f"/api/v1/users/{nurse_id}/sessions/{session['id']}").status_code == 503
+    event, = kept(app, "user.session.end")
+    assert event.record_id == str(session["id"]) and event.detail["status"] == 503
+    assert client.get("/api/v1/auth/me").status_code == 200
+
+
+def test_a_request_failing_on_our_side_keeps_its_event_with_the_500(app, admin, monkeypatch):
+    from handoff.audit import routes
+
+    def broken(page):
+        raise RuntimeError("a bug after the read")
+
+    monkeypatch.setattr(routes, "page_headers", broken)
+    assert admin.get("/api/v1/audit").status_code == 500
+    event, = kept(app, "audit.search")
+    assert event.detail["status"] == 500
+
+
+def test_an_export_is_kept_when_its_render_fails(app, nurse, make_handoff, monkeypatch):
+    from handoff.documents import rendering
+
+    def unavailable(job):
+        raise rendering.RenderUnavailable("The document took too long to render.", retry_after=7)
+
+    monkeypatch.setattr(rendering, "ensure", unavailable)
+    handoff, _ = make_handoff()
+    response = nurse.get(f"/api/v1/handoffs/{handoff['id']}/documents/clinician.pdf")
+    assert response.status_code == 503 and response.headers["Retry-After"] == "7"
+    with app.app_context():
+        event = db.session.scalars(select(AuditEvent).where(AuditEvent.handoff_id == handoff["id"],
+                                                            AuditEvent.action == "document.view")).one()
+        db.session.remove()
+    assert event.detail["kind"] == "clinician.pdf" and event.username == "nurse"
+
+
+def test_kept_events_of_failed_requests_seal_into_an_unbroken_chain(app, client, nurse, admin, failing_commit):
+    client.post("/api/v1/auth/login", json={"username": "nurse", "password": "wrong"})
+    nurse.get("/api/v1/audit")
+    failing_commit()
+    admin.get("/api/v1/audit/head")
+    seal(app)
+    report = verify(app)
+    assert report.ok and report.checked >= 5 and report.unsealed == 0

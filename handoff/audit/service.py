@@ -9,6 +9,14 @@ request in the hospital wait behind it, on every host. Now the work is split in 
 - **Recording** (`record`) only inserts a row, in the request's own transaction: a failed
   request leaves neither its change nor its event, and no row is shared between requests
   (an insert on PostgreSQL takes no lock another insert waits for).
+- **Keeping** (`keep`, issue 11 point 6) is for events that matter most when the request
+  fails: failed and limited sign-ins, refused requests (403), admins reading this trail,
+  exports, ending sessions and disabling users. The event goes into the request's transaction
+  like any other, so a request that succeeds commits it with its work; if that transaction
+  is rolled back instead, `audit.requests` writes the event again once it has ended, in a
+  transaction of its own, with the request's status in `detail`. (It cannot be written on
+  a second connection while the request is open: SQLite's one writer is the request itself.)
+  Either way it is an ordinary unsealed event, sealed into the chain like the rest.
 - **Sealing** (`seal`) links committed, unsealed events into the chain in short
   transactions of its own: it takes the head row (`FOR UPDATE`, or `FOR UPDATE SKIP
   LOCKED` for the opportunistic sealers, which then simply skip a turn), gives each event
@@ -44,7 +52,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from flask import g, has_app_context
+from flask import g, has_app_context, has_request_context
 from sqlalchemy import bindparam, func, select, update
 
 from ..common import canonical_json, iso, sha256_hex, utcnow
@@ -97,6 +105,46 @@ def record(actor: Actor, action: str, record_type: str, record_id=None, *, patie
     if has_app_context():
         g.audit_recorded = True  # the app's sealer is woken once this request has committed
     return event
+
+
+def keep(actor: Actor, action: str, record_type: str, record_id=None, **fields) -> AuditEvent:
+    """`record`, and in a request, keep the event although the request's transaction is rolled back.
+
+    Outside a request (the CLI, tests) it is `record`: the caller's transaction is the whole task.
+    """
+    event = record(actor, action, record_type, record_id, **fields)
+    if has_request_context():
+        g.setdefault("audit_kept", []).append((event, content_of(event)))
+    return event
+
+
+def keep_apart(actor: Actor, action: str, record_type: str, record_id=None, *, patient_id=None, handoff_id=None,
+               detail: dict | None = None) -> None:
+    """In a request: write this event only after the request's transaction has ended, in one of its own.
+
+    For events about a request that has already failed (a 403 answer), whose own transaction
+    may be unusable; `audit.requests` writes it whatever the outcome.
+    """
+    content = {"at": utcnow(), "user_id": actor.user_id, "username": actor.username, "action": action,
+               "record_type": record_type, "record_id": None if record_id is None else str(record_id),
+               "patient_id": patient_id, "handoff_id": handoff_id, "client_addr": actor.client_addr,
+               "detail": detail or None}
+    g.setdefault("audit_kept", []).append((None, content))
+
+
+def content_of(event: AuditEvent) -> dict:
+    return {name: getattr(event, name) for name in CONTENT_FIELDS}
+
+
+def write_apart(contents: list[dict], status: int | None) -> int:
+    """Insert these events in a transaction of their own (the caller's session has none open); how many."""
+    for content in contents:
+        detail = dict(content["detail"] or {})
+        if status is not None:
+            detail.setdefault("status", status)
+        db.session.add(AuditEvent(**{**content, "detail": detail or None}))
+    db.session.commit()
+    return len(contents)
 
 
 # --- sealing ---------------------------------------------------------------------------------------
@@ -208,15 +256,37 @@ def parse_anchor(text: str) -> dict:
 SEARCH_FILTERS = ("handoff_id", "patient_id", "username", "action")
 
 
-def search(filters: dict, page: int, per_page: int) -> Page:
-    """Events matching every filter given (and `since`, a moment), oldest first."""
+def search(actor: Actor, filters: dict, page: int, per_page: int) -> Page:
+    """Events matching every filter given (and `since`, a moment), oldest first; the read is itself kept.
+
+    The event is recorded after the query, so a page lists the trail as it stood before this read.
+    """
     stmt = select(AuditEvent)
     for name in SEARCH_FILTERS:
         if name in filters:
             stmt = stmt.where(getattr(AuditEvent, name) == filters[name])
     if "since" in filters:
         stmt = stmt.where(AuditEvent.at >= filters["since"])
-    return paginate(stmt.order_by(AuditEvent.id), page, per_page)
+    found = paginate(stmt.order_by(AuditEvent.id), page, per_page)
+    asked = {name: iso(value) if name == "since" else value for name, value in filters.items()}
+    keep(actor, "audit.search", "audit", None,
+         detail={"filters": asked, "page": page, "per_page": per_page, "returned": len(found.items)})
+    return found
+
+
+def read_head(actor: Actor) -> dict:
+    """`head()` for an admin, kept in the trail."""
+    published = head()
+    keep(actor, "audit.head", "audit", None, detail={"sequence": published["sequence"]})
+    return published
+
+
+def verify_for(actor: Actor) -> "ChainReport":
+    """`verify_chain()` for an admin, kept in the trail with its verdict."""
+    report = verify_chain()
+    keep(actor, "audit.verify", "audit", None,
+         detail={"ok": report.ok, "checked": report.checked, "broken_at": report.broken_at})
+    return report
 
 
 @dataclass
@@ -264,7 +334,8 @@ def _walk(batch_size: int) -> ChainReport:
                 return ChainReport(checked, event.id, "its content does not match its hash (altered)")
             expected_prev = event.hash
             checked += 1
-        db.session.expunge_all()
+        for event in events:  # only what this walk loaded: the request's own new events stay in the session
+            db.session.expunge(event)
     chain_head = db.session.get(AuditChainHead, HEAD_ID)
     if chain_head is not None and (chain_head.last_hash, chain_head.last_sequence) != (expected_prev, checked):
         if chain_head.last_sequence > checked:

@@ -9,9 +9,10 @@ its own between requests. Every /api/v1 view declares its roles with `requires` 
 import hmac
 from functools import wraps
 
-from flask import current_app, g, request
+from flask import g, request
 
 from ..errors import abort
+from ..http import client_addr
 from . import service
 from .models import ROLES
 
@@ -29,25 +30,38 @@ def authenticate_request() -> None:
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             abort(401, "Use 'Authorization: Bearer TOKEN'.")
-        credential = service.usable_credential(secret.strip(), "bearer", _idle_minutes())
+        credential = service.usable_credential(secret.strip(), "bearer")
     else:
         secret = request.cookies.get(SESSION_COOKIE)
         if not secret:
             abort(401)
-        credential = service.usable_credential(secret, "session", _idle_minutes())
+        credential = service.usable_credential(secret, "session")
     if credential is None:
         abort(401, "Your sign-in has expired or was revoked. Sign in again.")
-    if credential.kind == "session" and request.method not in SAFE_METHODS:
-        sent = request.headers.get(CSRF_HEADER, "")
-        if not hmac.compare_digest(sent.encode(), (credential.csrf_token or "").encode()):
-            abort(403, f"Missing or wrong {CSRF_HEADER} header.")
-    service.touch(credential)
-    g.user = credential.user
+    g.user = credential.user  # known from here on, so a refusal below is audited as theirs
     g.credential = credential
+    if credential.kind == "session":
+        g.session_secret = secret
+        if request.method not in SAFE_METHODS:
+            sent = request.headers.get(CSRF_HEADER, "")
+            if not hmac.compare_digest(sent.encode(), service.csrf_token_for(secret).encode()):
+                abort(403, f"Missing or wrong {CSRF_HEADER} header.")
+    service.touch(credential)
 
 
-def _idle_minutes() -> int:
-    return current_app.config["HANDOFF_SESSION_IDLE_MINUTES"]
+def current_sign_in() -> service.SignedIn:
+    """The user and credential of this request (with the session's secret, from which its CSRF token comes)."""
+    return service.SignedIn(g.user, g.credential, g.get("session_secret"))
+
+
+def begin_cookie_session(user, via: str) -> service.SignedIn:
+    """Start a browser session for `user` and set its cookie on this response (any way of signing in).
+
+    The session this browser held ends (`service.start_session(replaces=...)`)."""
+    signed_in = service.start_session(user, client_addr(), request.user_agent.string or None,
+                                      replaces=request.cookies.get(SESSION_COOKIE), via=via)
+    g.set_session_cookie = signed_in.secret
+    return signed_in
 
 
 def requires(*roles: str):

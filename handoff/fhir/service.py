@@ -101,7 +101,7 @@ def document(actor: Actor, handoff_id: int, revision_number: int | None) -> dict
     record = signed_revision(handoff_id, revision_number)
     bundle = BUILDERS.get(record.checklist_key, generic.build)(record, settings())
     handoff = handoffs.find(handoff_id)
-    audit.record(
+    audit.keep(
         actor,
         "fhir.document",
         "handoff",
@@ -138,7 +138,7 @@ def questionnaire_response(actor: Actor, handoff_id: int, revision_number: int |
         signed=source.signature is not None,
     )
     response = build_response(answers, settings())
-    audit.record(
+    audit.keep(
         actor,
         "fhir.questionnaire_response",
         "handoff",

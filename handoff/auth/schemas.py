@@ -19,6 +19,9 @@ class UserSchema(Schema):
     username = fields.String(required=True, validate=[validate.Length(min=1, max=64), not_blank])
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     display_name = fields.String(allow_none=True, validate=validate.Length(max=200))
+    # The issuer of a user that came from the hospital's identity provider (sso.models), else null.
+    identity_provider = fields.Function(lambda user: user.identity.issuer if getattr(user, "identity", None) else None,
+                                        dump_only=True, metadata={"type": "string", "nullable": True})
 
 
 class NewUserSchema(UserSchema):

@@ -4,7 +4,7 @@ Authlib does the protocol: discovery from `{issuer}/.well-known/openid-configura
 authorization-code flow with PKCE (S256), `state` and `nonce`, the token exchange, and the ID
 token's checks (signature against the provider's JWKS, re-fetched once when a key id is
 unknown, so key rotation works; `iss` equal to the discovered issuer; `aud` holding our client
-id; `exp`/`iat` with Authlib's two minutes of leeway; the nonce sent). Nothing here parses a
+id (`id_token_checks`); `exp`/`iat` with Authlib's two minutes of leeway; the nonce sent). Nothing here parses a
 token by hand. The only network calls are to the configured issuer's endpoints, and only during
 a sign-in or sign-out.
 
@@ -101,7 +101,7 @@ def finish_sign_in() -> ProviderAnswer:
     """Exchange the code and check the ID token; raise SignInFailed with a plain reason otherwise."""
     client = _client()
     try:
-        token = client.authorize_access_token()
+        token = client.authorize_access_token(claims_options=id_token_checks())
     except MismatchingStateError as error:
         raise SignInFailed("This sign-in link was already used or has expired. Start again.",
                            "state unknown or already used") from error
@@ -127,7 +127,18 @@ def finish_sign_in() -> ProviderAnswer:
     if not claims or not token.get("id_token"):
         raise SignInFailed("The hospital sign-in service sent no identity. Ask IT to check the sign-on set-up.",
                            "no id_token in the token response")
-    return ProviderAnswer(dict(claims), token["id_token"], client.load_server_metadata()["issuer"])
+    return ProviderAnswer(dict(claims), token["id_token"], current_app.config["HANDOFF_OIDC_ISSUER"])
+
+
+def id_token_checks() -> dict:
+    """The claims Authlib must check beyond its own (signature, exp, iat, nonce, azp).
+
+    Authlib's default checks `aud` only through `azp`; OpenID Connect Core 3.1.3.7 asks that `aud`
+    hold our client id, so it is named here, and `iss` is the configured issuer, not only whatever
+    the discovery document says.
+    """
+    return {"iss": {"essential": True, "values": [current_app.config["HANDOFF_OIDC_ISSUER"]]},
+            "aud": {"essential": True, "values": [current_app.config["HANDOFF_OIDC_CLIENT_ID"]]}}
 
 
 def logout_url(id_token: str | None, after: str) -> str | None:

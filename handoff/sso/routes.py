@@ -6,9 +6,9 @@ speaks the protocol, `service` decides who is signed in.
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, session
 
+from ..audit import service as audit
 from ..auth import service as auth
 from ..auth.access import SESSION_COOKIE
-from ..audit import service as audit
 from ..domain import Actor
 from ..errors import abort
 from ..http import client_addr

@@ -4,7 +4,7 @@
 import { el } from "../dom.js";
 import { t } from "../i18n/index.js";
 import { confirmDialog, languageField, passwordDialog, withStrong } from "./ui.js";
-import { createPinScreens, isPinVault, ssoButton, ssoConfig } from "./pin-unlock.js";
+import { createPinScreens, endLeftoverSession, isPinVault, ssoButton, ssoConfig } from "./pin-unlock.js";
 
 /**
  * createAuth({root, chrome, session, api, store, vaultCrypto, wipeLocalData, enterApp})
@@ -341,6 +341,8 @@ export function createAuth({ root, chrome, session, api, store, vaultCrypto, wip
   /** Back from the hospital's sign-in (a live session, no vault of this nurse yet): true if it took over. */
   async function resumeSso(vault) {
     if (!sso.name) return false;
+    // After a wipe for wrong PINs, a session left on the server must not let anyone set a new PIN.
+    if (await endLeftoverSession(api)) return false;
     let live = null;
     try {
       live = await api.session();

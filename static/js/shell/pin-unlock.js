@@ -7,6 +7,21 @@ import { clearTries, countTry, asPinVault, isPinVault, pinProblem, PIN_MIN_DIGIT
 import { confirmDialog, withStrong } from "./ui.js";
 
 const SSO_LOGIN = "/auth/oidc/login";
+// Set when too many wrong PINs wiped the tablet: the server session this tablet may still hold must
+// end before anyone can use it (offline, the sign-out could not reach the server).
+const END_SESSION_MARK = "handoff:end-server-session";
+
+/** Ends a server session left behind by a wipe; true while that is still owed (offline). */
+export async function endLeftoverSession(api, storage = globalThis.localStorage) {
+  if (!storage.getItem(END_SESSION_MARK)) return false;
+  try {
+    await api.logout();
+  } catch (failure) {
+    if (failure instanceof api.OfflineError) return true;
+  }
+  storage.removeItem(END_SESSION_MARK);
+  return false;
+}
 
 /** What the shell page says about single sign-on (handoff/sso/routes.py fills these in). */
 export function ssoConfig(doc = document) {
@@ -202,7 +217,9 @@ export function createPinScreens({
 
   async function wipeAfterTooManyTries() {
     vaultCrypto.lock();
-    await api.logout().catch(() => {}); // the server session on this tablet ends too, when online
+    // The server session on this tablet ends too: now if online, else before anything at the next start.
+    localStorage.setItem(END_SESSION_MARK, "1");
+    await endLeftoverSession(api);
     await wipeLocalData();
     session.vault = null;
     session.user = null;

@@ -124,7 +124,8 @@ def _check_render_backend(config: dict) -> None:
 
 def _sso_settings(env) -> dict:
     return {
-        "HANDOFF_OIDC_ISSUER": env.get("HANDOFF_OIDC_ISSUER", "").strip().rstrip("/"),
+        # Exactly as the provider's tokens name it (some end in "/"): `iss` is compared with it as is.
+        "HANDOFF_OIDC_ISSUER": env.get("HANDOFF_OIDC_ISSUER", "").strip(),
         "HANDOFF_OIDC_CLIENT_ID": env.get("HANDOFF_OIDC_CLIENT_ID", "").strip(),
         "HANDOFF_OIDC_CLIENT_SECRET": env.get("HANDOFF_OIDC_CLIENT_SECRET", ""),
         "HANDOFF_OIDC_ROLE_CLAIM": env.get("HANDOFF_OIDC_ROLE_CLAIM", "roles").strip(),

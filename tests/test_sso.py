@@ -152,6 +152,18 @@ def test_a_replayed_state_is_refused_even_with_a_copy_of_the_first_cookie(sso_ap
     assert count(sso_app, Credential) == credentials
 
 
+def test_another_app_host_finishes_a_sign_in_one_host_started(sso_app, make_app, issuer):
+    """The sign-in's state, nonce and PKCE verifier are in the database, not in one process."""
+    set_person(issuer, "00u16", preferred_username="host.two", roles="RN")
+    first = sso_app.test_client()
+    start = first.get("/auth/oidc/login")
+    callback = authorize(start.headers["Location"], "00u16")
+    second_host = make_app(**sso_settings(issuer)).test_client()
+    second_host.set_cookie("handoff_sso", first.get_cookie("handoff_sso").value)
+    assert second_host.get(callback).status_code == 303
+    assert second_host.get("/api/v1/auth/me").get_json()["username"] == "host.two"
+
+
 def test_a_callback_from_a_sign_in_this_browser_never_started_is_refused(sso_app, issuer):
     set_person(issuer, "00u8", preferred_username="eve", roles="RN")
     victim_start = sso_app.test_client().get("/auth/oidc/login")

@@ -76,7 +76,7 @@ def init_app(app) -> None:
         NAME,
         client_id=config["HANDOFF_OIDC_CLIENT_ID"],
         client_secret=config["HANDOFF_OIDC_CLIENT_SECRET"],
-        server_metadata_url=f"{config['HANDOFF_OIDC_ISSUER']}/.well-known/openid-configuration",
+        server_metadata_url=f"{config['HANDOFF_OIDC_ISSUER'].rstrip('/')}/.well-known/openid-configuration",
         client_kwargs={"scope": "openid profile email", "code_challenge_method": "S256",
                        "default_timeout": HTTP_TIMEOUT_SECONDS},
     )

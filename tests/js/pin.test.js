@@ -12,6 +12,7 @@ import {
   triesLeft,
 } from "../../static/js/pin.js";
 import * as vaultCrypto from "../../static/js/crypto.js";
+import { endLeftoverSession } from "../../static/js/shell/pin-unlock.js";
 
 test("a PIN is 6 to 12 digits, and not one an onlooker guesses first", () => {
   for (const pin of ["480215", "0713924", "271828182845"]) assert.equal(pinProblem(pin), null, pin);
@@ -58,4 +59,36 @@ test("a PIN vault opens with its PIN only, with a fresh salt and the full PBKDF2
   const again = await vaultCrypto.createVault("amy", "480215");
   assert.notDeepEqual(Buffer.from(again.salt), Buffer.from(made.salt));
   vaultCrypto.lock();
+});
+
+class OfflineError extends Error {}
+
+function fakeStorage(entries = {}) {
+  const map = new Map(Object.entries(entries));
+  return {
+    getItem: (key) => (map.has(key) ? map.get(key) : null),
+    setItem: (key, value) => map.set(key, String(value)),
+    removeItem: (key) => map.delete(key),
+    size: () => map.size,
+  };
+}
+
+test("a server session left by a wipe for wrong PINs is ended before anything else, once the server answers", async () => {
+  const calls = [];
+  const online = { OfflineError, logout: async () => calls.push("logout") };
+  const offline = {
+    OfflineError,
+    logout: async () => {
+      throw new OfflineError();
+    },
+  };
+  assert.equal(await endLeftoverSession(online, fakeStorage()), false);
+  assert.deepEqual(calls, []); // nothing owed, nothing sent
+
+  const storage = fakeStorage({ "handoff:end-server-session": "1" });
+  assert.equal(await endLeftoverSession(offline, storage), true); // still owed: no PIN set-up meanwhile
+  assert.equal(storage.size(), 1);
+  assert.equal(await endLeftoverSession(online, storage), false);
+  assert.deepEqual(calls, ["logout"]);
+  assert.equal(storage.size(), 0);
 });

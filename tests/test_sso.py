@@ -307,3 +307,18 @@ def test_role_mapping(claims, claim, role):
     from handoff.sso.settings import parse_role_map
 
     assert mapped_role(claims, claim, parse_role_map("nurse=RN,physician=MD,admin=HandoffAdmin")) == role
+
+
+def test_a_provider_that_does_not_answer_gets_a_plain_page_not_a_500(make_app):
+    from tests.servers import free_port
+
+    app = make_app(**sso_settings(f"http://localhost:{free_port()}"))  # nothing listens there
+    answer = app.test_client().get("/auth/oidc/login")
+    assert answer.status_code == 400 and "does not answer" in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["", "?code=abc", "?state=nope", "?code=abc&state=nope", "?error=server_error"])
+def test_a_callback_with_missing_or_made_up_parameters_is_refused_plainly(sso_app, query):
+    answer = sso_app.test_client().get(f"/auth/oidc/callback{query}")
+    assert answer.status_code == 400 and answer.mimetype == "text/html"
+    assert count(sso_app, Credential) == 0

@@ -89,6 +89,7 @@ export default {
   "reauth.noConnection": "No connection. Try again later.",
   // ---- hospital single sign-on and the device PIN (shell/pin-unlock.js, pin.js) ----
   "sso.signInWith": "Sign in with {name}",
+  "sso.orPassword": "Or sign in with a Handoff user name and password:",
   "pin.setTitle": "Choose a PIN for this tablet",
   "pin.setText":
     "You signed in with {name}. Choose a PIN of at least {count} digits. It unlocks your work on this tablet, also without a connection. Do not use your hospital password or your bank PIN.",

@@ -90,6 +90,7 @@ export default {
   "reauth.noConnection": "No hay conexión. Inténtelo más tarde.",
   // ---- inicio de sesión del hospital y PIN del dispositivo (shell/pin-unlock.js, pin.js) ----
   "sso.signInWith": "Iniciar sesión con {name}",
+  "sso.orPassword": "O inicie sesión con un usuario y una contraseña de Handoff:",
   "pin.setTitle": "Elija un PIN para esta tableta",
   "pin.setText":
     "Inició sesión con {name}. Elija un PIN de al menos {count} dígitos. Abre su trabajo en esta tableta, también sin conexión. No use la contraseña del hospital ni el PIN de su banco.",

@@ -94,6 +94,7 @@ export function createAuth({ root, chrome, session, api, store, vaultCrypto, wip
       note ? el("p", { class: "note", text: text(note) }) : null,
       !sso.passwordLogin && message ? el("p", { class: "form-error", role: "alert", text: text(message) }) : null,
       sso.name ? ssoButton(sso.name) : null,
+      sso.name && sso.passwordLogin ? el("p", { id: "password-sign-in-note", text: t("sso.orPassword") }) : null,
       sso.passwordLogin ? form : null,
       languageField("login-language"),
     );

@@ -322,3 +322,9 @@ def test_a_callback_with_missing_or_made_up_parameters_is_refused_plainly(sso_ap
     answer = sso_app.test_client().get(f"/auth/oidc/callback{query}")
     assert answer.status_code == 400 and answer.mimetype == "text/html"
     assert count(sso_app, Credential) == 0
+
+
+def test_the_sign_out_page_ends_browser_sessions_only_never_a_bearer_token(sso_app, admin):
+    out = sso_app.test_client().get("/auth/oidc/logout", headers={"Authorization": f"Bearer {admin.token}"})
+    assert out.status_code == 303 and out.headers["Location"] == "http://localhost:5000/"
+    assert admin.get("/api/v1/auth/me").status_code == 200

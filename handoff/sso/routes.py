@@ -5,10 +5,11 @@ speaks the protocol, `service` decides who is signed in.
 """
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, session
+from werkzeug.exceptions import HTTPException
 
 from ..audit import service as audit
 from ..auth import service as auth
-from ..auth.access import SESSION_COOKIE
+from ..auth.access import SESSION_COOKIE, authenticate_request
 from ..domain import Actor
 from ..errors import abort
 from ..http import client_addr
@@ -62,17 +63,26 @@ def logout():
     The session cookie is SameSite=Strict, so only a navigation started on Handoff's own pages
     carries it: another site cannot sign a nurse out of the hospital's provider through here.
     """
-    secret = request.cookies.get(SESSION_COOKIE)
-    credential = auth.usable_credential(secret, "session", current_app.config["HANDOFF_SESSION_IDLE_MINUTES"]) \
-        if secret else None
     id_token = session.pop(ID_TOKEN_KEY, None)
     after = f"{current_app.config['HANDOFF_PUBLIC_URL']}/"
+    credential = _browser_session()
     if credential is None:
         return redirect(after, code=303)
     auth.sign_out(Actor(credential.user, client_addr()), credential)
     g.clear_session_cookie = True
     target = client.logout_url(id_token, after) or after
     return redirect(target, code=303)
+
+
+def _browser_session():
+    """This browser's live Handoff session, checked exactly as /api/v1 checks it (auth.access), or None."""
+    if not request.cookies.get(SESSION_COOKIE) or request.headers.get("Authorization"):
+        return None
+    try:
+        authenticate_request()
+    except HTTPException:
+        return None
+    return g.credential if g.credential.kind == "session" else None
 
 
 def _to_app():

@@ -59,6 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .patients.routes import blp as patients_blp
     from .pwa.routes import bp as pwa_bp
     from .shares import routes as shares_routes
+    from .sso import routes as sso_routes
     from .translation_memory.routes import blp as translations_blp
 
     for blueprint in (auth_routes.blp, checklists_blp, patients_blp, handoffs_blp, documents_blp,
@@ -66,6 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
         api.register_blueprint(blueprint)
     app.register_blueprint(pwa_bp)
     app.register_blueprint(shares_routes.pages)
+    sso_routes.init_app(app)  # hospital single sign-on pages (DESIGN 3.9); its Authlib client when configured
     document_filters.init_app(app)
     documents_routes.init_app(app)  # a render that could not be made in time answers 503 with Retry-After
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
@@ -97,6 +99,7 @@ def _register_models() -> None:
     from .handoffs import models as _handoffs  # noqa: F401
     from .patients import models as _patients  # noqa: F401
     from .shares import models as _shares  # noqa: F401
+    from .sso import models as _sso  # noqa: F401
     from .translation_memory import models as _translation_memory  # noqa: F401
 
 

@@ -72,6 +72,7 @@ def from_environment(overrides: dict | None = None) -> dict:
         "HANDOFF_PRERENDER": env.get("HANDOFF_PRERENDER", "0" if testing else "1") == "1",
         "HANDOFF_DOCUMENT_CACHE_MAX_AGE_DAYS": float(env.get("HANDOFF_DOCUMENT_CACHE_MAX_AGE_DAYS", "30")),
         "HANDOFF_DOCUMENT_CACHE_MAX_MB": float(env.get("HANDOFF_DOCUMENT_CACHE_MAX_MB", "1024")),
+        **_sso_settings(env),
         # flask-smorest: the OpenAPI document lives at /api/v1/openapi.json (contract 3.3).
         "API_TITLE": "Handoff",
         "API_VERSION": "v1",
@@ -85,6 +86,7 @@ def from_environment(overrides: dict | None = None) -> dict:
     _check_render_backend(config)
     _check_trusted_proxies(config["HANDOFF_TRUSTED_PROXIES"])
     _check_sessions(config)
+    _check_sso(config)
     return config
 
 
@@ -146,3 +148,51 @@ def _check_render_backend(config: dict) -> None:
                            "there. The embedded SQLite default renders in-process (HANDOFF_RENDER_BACKEND=inline).")
     if config["HANDOFF_RENDER_PROCESSES"] < 1:
         raise RuntimeError("HANDOFF_RENDER_PROCESSES must be 1 or more.")
+
+
+# --- Hospital single sign-on (DESIGN 3.9, README "Single sign-on"; handoff/sso) ------------------------------
+
+
+def _sso_settings(env) -> dict:
+    return {
+        # Exactly as the provider's tokens name it (some end in "/"): `iss` is compared with it as is.
+        "HANDOFF_OIDC_ISSUER": env.get("HANDOFF_OIDC_ISSUER", "").strip(),
+        "HANDOFF_OIDC_CLIENT_ID": env.get("HANDOFF_OIDC_CLIENT_ID", "").strip(),
+        "HANDOFF_OIDC_CLIENT_SECRET": env.get("HANDOFF_OIDC_CLIENT_SECRET", ""),
+        "HANDOFF_OIDC_ROLE_CLAIM": env.get("HANDOFF_OIDC_ROLE_CLAIM", "roles").strip(),
+        "HANDOFF_OIDC_ROLE_MAP": env.get("HANDOFF_OIDC_ROLE_MAP", ""),
+        # The name on the tablet's "Sign in with ..." button.
+        "HANDOFF_OIDC_DISPLAY_NAME": env.get("HANDOFF_OIDC_DISPLAY_NAME", "your hospital account").strip(),
+        # 0: only the identity provider signs people in (bearer tokens for integrations stay).
+        "HANDOFF_PASSWORD_LOGIN": env.get("HANDOFF_PASSWORD_LOGIN", "1").strip() != "0",
+        # Flask's signed cookie, used only by sign-on (which sign-in is under way; the ID token for the
+        # provider's sign-out). Lax: it must come back on the provider's redirect to the callback.
+        "SESSION_COOKIE_NAME": "handoff_sso",
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_HTTPONLY": True,
+    }
+
+
+def _check_sso(config: dict) -> None:
+    """Refuse a half-configured single sign-on at start, saying which setting is wrong."""
+    from .sso.settings import SsoSettingsError, parse_role_map
+
+    issuer = config["HANDOFF_OIDC_ISSUER"]
+    names = ("HANDOFF_OIDC_ISSUER", "HANDOFF_OIDC_CLIENT_ID", "HANDOFF_OIDC_CLIENT_SECRET")
+    given = [name for name in names if config[name]]
+    if not given:
+        if not config["HANDOFF_PASSWORD_LOGIN"]:
+            raise RuntimeError("HANDOFF_PASSWORD_LOGIN=0 needs single sign-on (HANDOFF_OIDC_ISSUER, "
+                               "HANDOFF_OIDC_CLIENT_ID, HANDOFF_OIDC_CLIENT_SECRET): nobody could sign in.")
+        return
+    missing = [name for name in names if not config[name]]
+    if missing:
+        raise RuntimeError(f"Single sign-on needs {', '.join(names)}; {', '.join(missing)} is not set.")
+    if not issuer.startswith(("https://", "http://localhost", "http://127.0.0.1")):
+        raise RuntimeError(f"HANDOFF_OIDC_ISSUER={issuer!r} must be an https:// URL (the provider's issuer).")
+    if not config["HANDOFF_OIDC_ROLE_CLAIM"]:
+        raise RuntimeError("HANDOFF_OIDC_ROLE_CLAIM is empty: name the claim that carries roles (default roles).")
+    try:
+        parse_role_map(config["HANDOFF_OIDC_ROLE_MAP"])
+    except SsoSettingsError as error:
+        raise RuntimeError(str(error)) from None

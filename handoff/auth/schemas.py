@@ -21,6 +21,9 @@ class UserSchema(Schema):
     display_name = fields.String(allow_none=True, validate=validate.Length(max=200))
     disabled = fields.Function(lambda user: not user.is_active, dump_only=True,
                                metadata={"type": "boolean", "description": "no sign-in, no session or token works"})
+    # The issuer of a user that came from the hospital's identity provider (sso.models), else null.
+    identity_provider = fields.Function(lambda user: user.identity.issuer if getattr(user, "identity", None) else None,
+                                        dump_only=True, metadata={"type": "string", "nullable": True})
 
 
 class UserChangeSchema(Schema):

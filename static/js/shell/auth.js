@@ -4,13 +4,29 @@
 import { el } from "../dom.js";
 import { t } from "../i18n/index.js";
 import { confirmDialog, languageField, passwordDialog, withStrong } from "./ui.js";
+import { createPinScreens, endLeftoverSession, isPinVault, ssoButton, ssoConfig } from "./pin-unlock.js";
 
 /**
  * createAuth({root, chrome, session, api, store, vaultCrypto, wipeLocalData, enterApp})
- * → {showLogin, showUnlock, unlockLocally}. `session.vault` is set once a vault is open;
+ * → {showLogin, showUnlock, unlockLocally, resumeSso}. `session.vault` is set once a vault is open;
  * `enterApp(user, idleMinutes)` draws the unlocked app.
  */
 export function createAuth({ root, chrome, session, api, store, vaultCrypto, wipeLocalData, enterApp }) {
+  const sso = ssoConfig();
+  // Single sign-on's screens: the device PIN instead of a password (pin-unlock.js).
+  const pins = createPinScreens({
+    root,
+    chrome,
+    session,
+    api,
+    store,
+    vaultCrypto,
+    wipeLocalData,
+    resume,
+    showLogin,
+    showUnlock,
+  });
+
   function authCard(title, ...content) {
     chrome.hidden = true;
     chrome.replaceChildren();
@@ -76,7 +92,10 @@ export function createAuth({ root, chrome, session, api, store, vaultCrypto, wip
     const card = authCard(
       t("auth.signInTitle"),
       note ? el("p", { class: "note", text: text(note) }) : null,
-      form,
+      !sso.passwordLogin && message ? el("p", { class: "form-error", role: "alert", text: text(message) }) : null,
+      sso.name ? ssoButton(sso.name) : null,
+      sso.name && sso.passwordLogin ? el("p", { id: "password-sign-in-note", text: t("sso.orPassword") }) : null,
+      sso.passwordLogin ? form : null,
       languageField("login-language"),
     );
     shown = { card, show: showLogin, args: [{ message, note }] };
@@ -101,7 +120,7 @@ export function createAuth({ root, chrome, session, api, store, vaultCrypto, wip
         submit.textContent = t("auth.signIn");
       }
     });
-    form.querySelector("#login-username").focus();
+    if (sso.passwordLogin) form.querySelector("#login-username").focus();
   }
 
   async function signIn(username, password) {
@@ -218,6 +237,7 @@ export function createAuth({ root, chrome, session, api, store, vaultCrypto, wip
   }
 
   function showUnlock(vault, { message = "" } = {}) {
+    if (isPinVault(vault)) return pins.showPinUnlock(vault, { message });
     const { form, error, submit } = authForm("unlock", t("auth.unlock"), [
       // The username field lets password managers fill the right entry; it is not editable here.
       el("input", {
@@ -287,12 +307,22 @@ export function createAuth({ root, chrome, session, api, store, vaultCrypto, wip
   // The key never leaves memory, so every reload, and every idle lock, comes through here.
   async function unlockLocally(vault, password) {
     await vaultCrypto.unlockVault(vault, password); // throws WrongPasswordError
+    await resume(vault, password);
+  }
+
+  // After the vault opened: check the server session and enter the app. `password` is null for a
+  // PIN vault (single sign-on): a PIN is never sent anywhere, so a missing session is renewed later
+  // through the hospital's sign-in, not here.
+  async function resume(vault, password, live = null) {
     session.vault = vault;
     let user = await store.cacheGet("app:user");
     let idle = await store.cacheGet("app:idle-minutes");
     try {
-      let live = await api.session();
-      if (!live || live.user.username !== vault.username) {
+      live = live || (await api.session());
+      if (live && live.user.username !== vault.username && password === null) {
+        await api.logout().catch(() => {}); // another user's cookie on this tablet: not this nurse's session
+        live = null;
+      } else if ((!live || live.user.username !== vault.username) && password !== null) {
         // No session (expired, or another user's cookie): the password just typed renews it.
         live = await api.login(vault.username, password).catch((failure) => {
           if (failure instanceof api.OfflineError) throw failure;
@@ -309,7 +339,23 @@ export function createAuth({ root, chrome, session, api, store, vaultCrypto, wip
     await enterApp(user || { username: vault.username }, idle);
   }
 
-  return { showLogin, showUnlock, unlockLocally, redraw };
+  /** Back from the hospital's sign-in (a live session, no vault of this nurse yet): true if it took over. */
+  async function resumeSso(vault) {
+    if (!sso.name) return false;
+    // After a wipe for wrong PINs, a session left on the server must not let anyone set a new PIN.
+    if (await endLeftoverSession(api)) return false;
+    let live = null;
+    try {
+      live = await api.session();
+    } catch {
+      return false; // offline: the vault, if any, opens as usual
+    }
+    if (!live || !live.user.identity_provider || (vault && vault.username === live.user.username)) return false;
+    await pins.afterSsoSignIn(live, vault);
+    return true;
+  }
+
+  return { showLogin, showUnlock, unlockLocally, resumeSso, redraw };
 }
 
 function requestPersistentStorage() {

@@ -114,6 +114,7 @@ export async function boot({ doc = document, win = window } = {}) {
   } catch (failure) {
     console.error("IndexedDB unavailable", failure);
   }
+  if (await auth.resumeSso(vault)) return; // back from the hospital's sign-in: set or enter the device PIN
   if (vault) auth.showUnlock(vault);
   else auth.showLogin();
 }

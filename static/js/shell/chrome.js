@@ -3,6 +3,7 @@
 import { el } from "../dom.js";
 import { t } from "../i18n/index.js";
 import { languageField, passwordDialog } from "./ui.js";
+import { askSsoSignIn, isPinVault } from "./pin-unlock.js";
 
 /** createChrome({chrome, session, sync, navigate, toast, onLogout}) → {render, showSyncStatus}. */
 export function createChrome({ chrome, session, sync, navigate, toast, onLogout }) {
@@ -104,6 +105,11 @@ export function createReauth({ session, api, vaultCrypto, sync, idle }) {
   function ask() {
     if (open || !vaultCrypto.isUnlocked() || !session.vault) return;
     open = true;
+    if (isPinVault(session.vault)) {
+      // Signed in through the hospital: no password here to ask for; its sign-in page renews the session.
+      askSsoSignIn().then(() => (open = false));
+      return;
+    }
     const { dialog, form, input, error } = passwordDialog({
       id: "reauth",
       titleId: "reauth-title",

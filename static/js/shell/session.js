@@ -64,8 +64,14 @@ export function createSessionEnd({ root, chrome, session, api, store, sync, vaul
     router.leave();
     root.replaceChildren(el("p", { class: "loading", text: t("session.signingOut") }));
     chrome.hidden = true;
-    await api.logout().catch(() => {}); // offline: the session cookie still dies at its idle timeout
+    const viaSso = Boolean(session.user && session.user.identity_provider);
+    if (!viaSso) await api.logout().catch(() => {}); // offline: the session cookie still dies at its idle timeout
     await wipeLocalData(store);
+    if (viaSso) {
+      // The server ends the session and sends the browser on to the hospital's sign-out (handoff/sso).
+      window.location.assign("/auth/oidc/logout");
+      return;
+    }
     session.user = null;
     session.vault = null;
     history.replaceState(null, "", "#/patients");

@@ -1,7 +1,7 @@
 """Plain words for patient-facing free text: the glossary that replaces shorthand, and the terms that stay hard.
 
 Clinicians type sigs and shorthand ("Furosemide 40 mg PO BID", "SOB at rest", "f/u with PCP in 7 days"); a patient
-at home reads "by mouth twice a day", "shortness of breath", "follow up with primary care doctor". The glossary is
+at home reads "by mouth twice a day", "shortness of breath", "follow up with main doctor". The glossary is
 reviewed data shipped in `glossary/en.json` and `glossary/es.json`; this module only applies it.
 
 Matching rules (why they are this strict: a wrong replacement in a medicine list is worse than a missed one):

@@ -240,7 +240,8 @@ def _names(source: DocumentSource, lang: str) -> tuple[list[str], list[str]]:
     """The proper names the summary shows, as written (people, clinics, places, contact names: what it prints
     through `Localizer.name`, plus the patient's name and the names inside an appointment's "with"), and the
     medicine names (each medicine and allergy substance, and each part of one: generic, brand in brackets), which
-    `readability.assess` leaves out of the formulas (see its docstring for why)."""
+    `readability.assess` leaves out of the formulas (see its docstring for why), with each capitalised word of a
+    medicine name on its own (a brand named alone)."""
     data = source.revision.data or {}
     names = [source.patient.given_name, source.patient.family_name]
     receiving = (data.get("encounter") or {}).get("receiving_clinician") or {}
@@ -253,6 +254,11 @@ def _names(source: DocumentSource, lang: str) -> tuple[list[str], list[str]]:
     medicines = [row.get("name") for row in _dicts(data, "medications")]
     medicines += [row.get("substance") for row in _dicts(data, "allergies")]
     medicines += [part for value in medicines for part in re.split(r"[/(),]", _str(value))]
+    # A brand or generic name stands alone elsewhere ("Replaced by Trelegy" for "Trelegy Ellipta", "Replaces
+    # Spiriva" for "Tiotropium (Spiriva HandiHaler)"): each capitalised word of a name is a name wherever it stands,
+    # as the name itself is. Lower-case words of a name ("patch", "succinate") are left out only as part of it.
+    medicines += [word for value in medicines for word in re.findall(r"[^\W\d_]+", _str(value))
+                  if word[0].isupper() and len(word) > 1]
     names += [to_plain(value, lang) for value in names if isinstance(value, str)]  # as the summary prints them
     medicines += [to_plain(value, lang) for value in medicines if isinstance(value, str)]
     return ([n for n in names if isinstance(n, str) and n.strip()],

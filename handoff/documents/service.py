@@ -69,8 +69,9 @@ def summary_html(source: DocumentSource, lang: str, *, large_print: bool = False
 def _summary_layouts(source: DocumentSource, lang: str, large_print: bool, html: str) -> tuple[list[str], int | None]:
     """The layouts to try, most generous first, and the page budget they must fit (None: no budget).
 
-    A summary that would run past its budget is laid out again with lines set closer (summary.FIT_LEVELS);
-    the render keeps the first that fits, or the tightest. The PDF depends only on `html` (the same revision,
+    A summary that would run past its budget, or leave a page but the last mostly empty, is laid out again, tighter
+    each time (summary.FIT_LEVELS); the render keeps the first that fits its pages and fills them, else the first
+    that fits, else the tightest (renderer.render_pdf_within). The PDF depends only on `html` (the same revision,
     language and print size), so it is cached under its key. The HTML is built here, with the database; the
     render reads nothing but these strings.
     """

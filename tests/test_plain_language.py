@@ -246,6 +246,14 @@ def test_prothrombin_time_is_not_turned_into_therapy():
     assert hard_terms("Check PT Friday", "en")[0]["term"] == "PT"
 
 
+def test_plain_words_that_end_a_sentence_are_not_flagged_as_hard():
+    # The readability answer of the Spanish demo flagged "4 veces al día." with the suggestion "4 veces al día".
+    text = "Camine dentro de la casa 3 o 4 veces al día. Descanse cuando se canse."
+    assert to_plain(text, "es") == text and hard_terms(text, "es") == []
+    assert hard_terms("Walk 3 times a day.", "en") == []
+    assert hard_terms("Take 1 tab BID.", "en")  # shorthand at a sentence's end is still flagged
+
+
 # --- Idempotency and robustness ----------------------------------------------------------------------------------
 
 

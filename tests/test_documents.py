@@ -94,6 +94,21 @@ def test_spanish_summary_translates_fixed_text(nurse, make_handoff, walter):
     assert "Your medicines" not in html
 
 
+def test_a_diet_of_regular_is_english_to_an_english_reader_and_translated_for_a_spanish_one(
+        nurse, make_handoff, walter, discharge_scenario):
+    # "Regular." alone was identified as Spanish: the English summary marked it "Not translated".
+    data = copy.deepcopy(discharge_scenario["data"])
+    data["self_care"]["diet"] = "Regular. Encourage protein; Ensure BID."
+    handoff, _ = make_handoff(patient=walter, data=data)
+    url = f"/api/v1/handoffs/{handoff['id']}/documents/patient-summary.html"
+    english = nurse.get(url, query_string={"lang": "en"}).get_data(as_text=True)
+    spanish = nurse.get(url, query_string={"lang": "es"}).get_data(as_text=True)
+    assert "Not translated" not in english and "Regular. Encourage protein" in flat(re.sub(r"<[^>]+>", " ", english))
+    assert "Como siempre." in spanish and "Regular." not in spanish  # the phrase library's entry
+    report = nurse.get(f"/api/v1/handoffs/{handoff['id']}/readability", query_string={"lang": "en"}).get_json()
+    assert not [item for item in report["untranslated"] if item["path"] == "self_care.diet"]
+
+
 def test_preferred_language_is_the_default(nurse, make_handoff, make_patient, discharge_scenario):
     lucia = make_patient(preferred_language="es")
     handoff, _ = make_handoff(patient=lucia)

@@ -167,3 +167,37 @@ def test_the_short_forms_the_demo_and_scenarios_type_are_in_the_library():
                   "Walk 10 min TID, increase slowly.", "Low sodium (< 2 g/day). Fluid limit 1.5 L/day.",
                   "Check fluid, weight and BMP", "Adjust heart medicines"]:
         assert _normal(typed) in english, typed
+
+
+def test_migration_0011_adds_the_lone_regular_pair_once(tmp_path):
+    """A hospital's database seeded before the pair existed gets it from 0011; a fresh one (0006 reads the library
+    as it ships) is not given it twice."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import func, select, text
+
+    from handoff import create_app
+    from handoff.extensions import db
+    from handoff.translation_memory.models import TranslationEntry
+
+    def pairs():
+        columns = (TranslationEntry.lang, TranslationEntry.source, TranslationEntry.text)
+        rows = db.session.execute(select(*columns, func.count())
+                                  .where(TranslationEntry.library_id == "diet-regular-alone")
+                                  .group_by(*columns).order_by(TranslationEntry.lang)).all()
+        db.session.remove()  # the migrations take the database's write lock
+        return [tuple(row) for row in rows]
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}"})
+    with app.app_context():
+        upgrade()
+        fresh = pairs()
+        downgrade(revision="0010_render_queue")  # 0011 takes its pair out again ...
+        db.session.execute(text("DELETE FROM translation_entries WHERE library_id = 'diet-regular-alone'"))
+        db.session.commit()
+        db.session.remove()
+        assert pairs() == []  # ... as a database seeded before the pair existed
+        upgrade()
+        again = pairs()
+        db.engine.dispose()
+    want = [("en", "Como siempre.", "Regular.", 1), ("es", "Regular.", "Como siempre.", 1)]
+    assert fresh == want and again == want

@@ -77,7 +77,7 @@ REPLACEMENTS = [
     ("has COPD", "has COPD (a long-term lung disease)", "has EPOC (una enfermedad de los pulmones"),
     ("treated for CAP", "treated for pneumonia (a lung infection)", "neumonía (infección de los pulmones)"),
     ("treated for UTI", "treated for urine infection", "infección de orina"),
-    ("f/u with PCP in 7 days", "follow up with primary care doctor in 7 days", "control with médico de cabecera"),
+    ("f/u with PCP in 7 days", "follow up with main doctor in 7 days", "control with médico de cabecera"),
     ("NPO after midnight", "Nothing to eat or drink after midnight", "No coma ni beba nada after midnight"),
     ("2 L O2 via NC", "2 L oxygen through a tube in your nose", "2 L oxígeno por un tubito en la nariz"),
     ("on 2L NC", "on 2L through a tube in your nose", "por un tubito en la nariz"),
@@ -244,6 +244,14 @@ def test_prothrombin_time_is_not_turned_into_therapy():
     assert to_plain("Check PT/INR Friday", "en") == "Check INR (blood-thinning test) Friday"
     assert to_plain("PT", "en") == "PT"
     assert hard_terms("Check PT Friday", "en")[0]["term"] == "PT"
+
+
+def test_plain_words_that_end_a_sentence_are_not_flagged_as_hard():
+    # The readability answer of the Spanish demo flagged "4 veces al día." with the suggestion "4 veces al día".
+    text = "Camine dentro de la casa 3 o 4 veces al día. Descanse cuando se canse."
+    assert to_plain(text, "es") == text and hard_terms(text, "es") == []
+    assert hard_terms("Walk 3 times a day.", "en") == []
+    assert hard_terms("Take 1 tab BID.", "en")  # shorthand at a sentence's end is still flagged
 
 
 # --- Idempotency and robustness ----------------------------------------------------------------------------------
@@ -425,7 +433,7 @@ def test_walter_reads_plainly():
     assert to_plain(scenario["self_care"]["activity"], "en") == "Walk 10 minutes three times a day, increase slowly."
     assert to_plain(scenario["warning_signs"][1]["sign"], "en") == "Shortness of breath at rest or can't lie flat"
     assert to_plain(scenario["medications"][4]["frequency"], "en") == "every 6 hours only if needed for pain"
-    assert to_plain(scenario["follow_up"][0]["with"], "en") == "Dr. Samuel Ortiz (primary care doctor)"
+    assert to_plain(scenario["follow_up"][0]["with"], "en") == "Dr. Samuel Ortiz (main doctor)"
 
 
 # --- Readability ----------------------------------------------------------------------------------------------------

@@ -202,12 +202,10 @@ def check_sizes(pdf, large: bool) -> None:
     assert min(sizes) >= (18.0 if large else 14.0), sorted(sizes)[:3]
 
 
-# Not there yet (measured, see the commit messages), two long demo discharges in large print: DEMO-310874 (7
-# medicines with long notes) takes 6 pages; DEMO-312455's first page is half empty because its first medicine
-# row (a long antibiotic course) is taller than what is left under the plan, and a row is never split. Strict, so
-# the mark has to come off the day a layout change makes one fit.
+# Cases that do not fit their pages yet (strict, so a mark has to come off the day its case fits). None since the
+# tightest layout lets a medicine's notes begin the next page (the two long demo discharges in large print).
 OVER: set[tuple[int, str, bool]] = set()
-OVER_DEMOS = {("DEMO-310874", True), ("DEMO-312455", True)}
+OVER_DEMOS: set[tuple[str, bool]] = set()
 NOT_YET = pytest.mark.xfail(strict=True, reason="does not fit its pages yet (issue 8, point 6)")
 
 CASES = [pytest.param(count, lang, large, marks=[NOT_YET] if (count, lang, large) in OVER else [],
@@ -282,20 +280,47 @@ def test_only_a_summary_past_its_page_budget_is_tightened(nurse, make_patient, m
     assert 'id="q-h"' in page.get_data(as_text=True) and "fit-" not in page.get_data(as_text=True)
 
 
-def test_the_tightest_layout_leaves_out_only_the_writing_box(app, make_patient, make_handoff):
+def test_the_tighter_layouts_leave_out_only_the_writing_box_and_move_only_the_notes(app, make_patient, make_handoff):
     from handoff.documents.service import summary_html
     from handoff.handoffs.service import document_source
 
     handoff, _ = make_handoff(patient=make_patient(preferred_language="es"), data=discharge(8))
     with app.test_request_context():
         source = document_source(handoff["id"])
-        layouts = {fit: summary_html(source, "es", fit=fit) for fit in (0, 1, 2)}
+        layouts = {fit: summary_html(source, "es", fit=fit) for fit in (0, 1, 2, 3)}
 
-    assert 'id="q-h"' in layouts[0] and 'id="q-h"' in layouts[1] and 'id="q-h"' not in layouts[2]
+    assert 'id="q-h"' in layouts[0] and 'id="q-h"' in layouts[1]
+    assert 'id="q-h"' not in layouts[2] and 'id="q-h"' not in layouts[3]
     assert 'class="patient-summary fit-1"' in layouts[1] and 'class="patient-summary fit-2"' in layouts[2]
     without_box = re.sub(r'<section class="questions".*?</section>', "", layouts[0], flags=re.S)
     assert re.sub(r"\s+|fit-2", "", layouts[2]).replace('class="patient-summary"', "") == \
         re.sub(r"\s+", "", without_box).replace('class="patient-summary"', "")
+    # The tightest gives each medicine's notes a row of their own under its row; the words stay (in another order).
+    assert "med-notes" not in layouts[2] and layouts[3].count('<tr class="med-notes') == 8
+    words = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", layouts[fit])).split() for fit in (2, 3)]
+    assert sorted(words[0]) == sorted(words[1])
+
+
+def test_a_layout_that_fills_its_pages_wins_over_one_that_only_fits_them():
+    from handoff.documents.renderer import page_fills, render_pdf, render_pdf_within
+
+    static = Path(__file__).resolve().parents[1] / "static"
+    page = "<style>@page {{ size: letter; margin: 1in }} div {{ break-inside: avoid }}</style>{}"
+    block = '<div style="height: {}in; border: 1px solid">x</div>'
+    short, tall = block.format(2), block.format(7)
+    # A tall block that does not fit under a short one leaves the first page a quarter full; laid out side by side
+    # (a tighter layout) both fit the first page.
+    apart = page.format(short + tall)
+    together = page.format(f'<div style="display: flex">{short}{tall}</div>')
+    chosen = render_pdf_within([apart, together], max_pages=2, static_root=static)
+    assert chosen == render_pdf(together, static_root=static)
+    # None fills its pages: the first within the page budget, not the tightest.
+    assert render_pdf_within([apart, apart + "<p>x</p>"], max_pages=2, static_root=static) == \
+        render_pdf(apart, static_root=static)
+    import weasyprint
+
+    fills = page_fills(weasyprint.HTML(string=apart).render())
+    assert len(fills) == 2 and fills[0] < 0.3 < 0.7 < fills[1]
 
 
 def test_page_budget_follows_design_section_4():

@@ -1,7 +1,7 @@
 """Plain words for patient-facing free text: the glossary that replaces shorthand, and the terms that stay hard.
 
 Clinicians type sigs and shorthand ("Furosemide 40 mg PO BID", "SOB at rest", "f/u with PCP in 7 days"); a patient
-at home reads "by mouth twice a day", "shortness of breath", "follow up with primary care doctor". The glossary is
+at home reads "by mouth twice a day", "shortness of breath", "follow up with main doctor". The glossary is
 reviewed data shipped in `glossary/en.json` and `glossary/es.json`; this module only applies it.
 
 Matching rules (why they are this strict: a wrong replacement in a medicine list is worse than a missed one):
@@ -333,6 +333,11 @@ def _english_article(before: str, replacement: str) -> str:
     return before[: article.start(1)] + wanted + before[article.end(1) :]
 
 
+def _bare(text: str) -> str:
+    """A term as words only: the full stop a pattern may take in at a sentence's end changes nothing."""
+    return text.casefold().strip(" .,;:")
+
+
 def hard_terms(text: str, lang: str) -> list[dict]:
     """Terms a patient may not understand that are still in `text`: [{"term", "suggestion"}], first seen first.
 
@@ -346,8 +351,8 @@ def hard_terms(text: str, lang: str) -> list[dict]:
     for match, entry in _matches(glossary, text):
         term = " ".join(match.group().split())
         suggestion = _render(glossary, entry, match)
-        if term.casefold() in seen or suggestion.casefold() == term.casefold():
-            continue  # a duplicate, or already plain ("5 times a week")
+        if term.casefold() in seen or _bare(suggestion) == _bare(term):
+            continue  # a duplicate, or already plain ("5 times a week"; "4 veces al día." ends a sentence)
         seen.add(term.casefold())
         found.append({"term": term, "suggestion": suggestion})
     return found

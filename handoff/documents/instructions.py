@@ -581,6 +581,9 @@ def _field(medication: dict, key: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+_PER_HOURS = re.compile(r"/\s*(\d+)\s*(?:h|hr|hrs)\b\.?", re.IGNORECASE)
+
+
 def _count_words(amount: dict, lang: str, new: bool = False) -> str:
     """"2 tablets", "1 a 2 tabletas", "40 mg": the typed number untouched, the form word in the language."""
     n, m, form, symbol = amount["n"], amount["m"], amount["form"], amount["symbol"]
@@ -590,6 +593,8 @@ def _count_words(amount: dict, lang: str, new: bool = False) -> str:
         return {"en": "a small amount", "es": "una pequeña cantidad"}[lang]
     number = f"{n} {'to' if lang == 'en' else 'a'} {m}" if m else n
     if symbol is not None:
+        # A rate's time in words, as the dose itself reads after the glossary: "21 mg/24 h" is "21 mg/24 hours".
+        symbol = _PER_HOURS.sub(lambda rate: f"/{rate.group(1)} {'hours' if lang == 'en' else 'horas'}", symbol)
         return f"{number} {symbol}"
     value = _number(m or n)
     plural = value is None or value > 1

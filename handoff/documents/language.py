@@ -57,8 +57,11 @@ _NEUTRAL = frozenset(
 )
 # Words spelled the same, with the same meaning, in English and Spanish: a value of only these is `None`.
 # Kept short and reviewed: only words a patient value could consist of ("Diabetes", "No alcohol", "Hospital").
+# "Regular" (a diet, a heartbeat, doses) is "regular" in Spanish too ("dieta regular"); alone, the model gives it
+# even odds (0.49) and so called a lone "Regular." Spanish, marking it "Not translated" in an English summary.
 _SHARED = frozenset(
-    "diabetes no alcohol hospital normal general total doctor angioedema virus control final oral dental local".split()
+    "diabetes no alcohol hospital normal general total doctor angioedema virus control final oral dental local "
+    "regular".split()
 )
 # Drug names end alike in both languages (lisinopril, metoprolol, losartan, insulin glargine is not one).
 _SHARED_SUFFIX = re.compile(r"(?:pril|olol|sartan|sartán|dipine|mab|nib|vir)$", re.IGNORECASE)

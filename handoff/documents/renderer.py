@@ -32,16 +32,20 @@ from urllib.request import url2pathname
 
 import pydyf
 import weasyprint
+from weasyprint.formatting_structure import boxes
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-__all__ = ["RENDERER_VERSION", "SCHEME", "RefusedURL", "StaticOnlyFetcher", "render_pdf", "render_pdf_within"]
+__all__ = ["MIN_FILL", "RENDERER_VERSION", "SCHEME", "RefusedURL", "StaticOnlyFetcher", "page_fills", "render_pdf",
+           "render_pdf_within"]
 
 LOGGER = logging.getLogger(__name__)
 
 SCHEME = "handoff-static"
 STATIC_URL_PATH = "/static/"
 MAX_DATA_URL_BYTES = 1024 * 1024
+# No page of a document with a page budget but its last should be less full than this (DESIGN 4, "mostly empty").
+MIN_FILL = 0.6
 # Links a reader may follow from the PDF; anything else (javascript:, file:, data:, our own scheme) is dropped.
 LINK_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 
@@ -203,22 +207,48 @@ def render_pdf(html: str, *, static_root: Path, base_url: str = f"{SCHEME}:/") -
 
 
 def render_pdf_within(layouts: Iterable[str], *, max_pages: int, static_root: Path,
-                      base_url: str = f"{SCHEME}:/") -> bytes:
-    """Render the first of `layouts` (HTML, most generous first) that fits on `max_pages` pages, else the last.
+                      base_url: str = f"{SCHEME}:/", min_fill: float = MIN_FILL) -> bytes:
+    """Render the first of `layouts` (HTML, most generous first) that fits on `max_pages` pages with every page but
+    the last at least `min_fill` full (DESIGN 4: no page but the last mostly empty); else the first that fits on
+    `max_pages`; else the last.
 
     A layout is laid out in full before it is judged, but only the chosen one is written out as PDF. `layouts`
-    may be a generator, so a tighter layout is only built when the one before it did not fit.
+    may be a generator, so a tighter layout is only built when the ones before it did not do.
     """
     fetcher = StaticOnlyFetcher(static_root, base_url)
     with _RENDER_LOCK:
-        document = None
+        document = within = None
         for html in layouts:
             document = _layout(html, fetcher, base_url)
             if len(document.pages) <= max_pages:
-                break
+                if all(fill >= min_fill for fill in page_fills(document)[:-1]):
+                    within = document
+                    break
+                within = within or document
         if document is None:
             raise ValueError("no layout to render")
-        return _write(document)
+        return _write(within or document)
+
+
+def page_fills(document) -> list[float]:
+    """How full each laid-out page is: from the top of its page area to its lowest ink (text, an image, a rule or
+    a box's border), as a share of the area's height. The page's margin boxes (footer, page number) are not ink."""
+    fills = []
+    for page in document.pages:
+        page_box = page._page_box  # WeasyPrint's laid-out page (pinned major version)
+        top, height = page_box.content_box_y(), page_box.height
+        lowest = top
+        stack = list(page_box.children)
+        while stack:
+            box = stack.pop()
+            if isinstance(box, boxes.MarginBox):
+                continue
+            inked = isinstance(box, boxes.ReplacedBox) or (isinstance(box, boxes.TextBox) and box.text.strip())
+            if inked or getattr(box, "border_top_width", 0) or getattr(box, "border_bottom_width", 0):
+                lowest = max(lowest, box.position_y + box.margin_height() - box.margin_bottom)
+            stack.extend(getattr(box, "children", ()))
+        fills.append((lowest - top) / height if height else 0.0)
+    return fills
 
 
 def _render(html: str, fetcher: StaticOnlyFetcher, base_url: str) -> bytes:

@@ -69,8 +69,9 @@ def summary_html(source: DocumentSource, lang: str, *, large_print: bool = False
 def _summary_layouts(source: DocumentSource, lang: str, large_print: bool, html: str) -> tuple[list[str], int | None]:
     """The layouts to try, most generous first, and the page budget they must fit (None: no budget).
 
-    A summary that would run past its budget is laid out again with lines set closer (summary.FIT_LEVELS);
-    the render keeps the first that fits, or the tightest. The PDF depends only on `html` (the same revision,
+    A summary that would run past its budget, or leave a page but the last mostly empty, is laid out again, tighter
+    each time (summary.FIT_LEVELS); the render keeps the first that fits its pages and fills them, else the first
+    that fits, else the tightest (renderer.render_pdf_within). The PDF depends only on `html` (the same revision,
     language and print size), so it is cached under its key. The HTML is built here, with the database; the
     render reads nothing but these strings.
     """
@@ -240,7 +241,8 @@ def _names(source: DocumentSource, lang: str) -> tuple[list[str], list[str]]:
     """The proper names the summary shows, as written (people, clinics, places, contact names: what it prints
     through `Localizer.name`, plus the patient's name and the names inside an appointment's "with"), and the
     medicine names (each medicine and allergy substance, and each part of one: generic, brand in brackets), which
-    `readability.assess` leaves out of the formulas (see its docstring for why)."""
+    `readability.assess` leaves out of the formulas (see its docstring for why), with each capitalised word of a
+    medicine name on its own (a brand named alone)."""
     data = source.revision.data or {}
     names = [source.patient.given_name, source.patient.family_name]
     receiving = (data.get("encounter") or {}).get("receiving_clinician") or {}
@@ -253,6 +255,11 @@ def _names(source: DocumentSource, lang: str) -> tuple[list[str], list[str]]:
     medicines = [row.get("name") for row in _dicts(data, "medications")]
     medicines += [row.get("substance") for row in _dicts(data, "allergies")]
     medicines += [part for value in medicines for part in re.split(r"[/(),]", _str(value))]
+    # A brand or generic name stands alone elsewhere ("Replaced by Trelegy" for "Trelegy Ellipta", "Replaces
+    # Spiriva" for "Tiotropium (Spiriva HandiHaler)"): each capitalised word of a name is a name wherever it stands,
+    # as the name itself is. Lower-case words of a name ("patch", "succinate") are left out only as part of it.
+    medicines += [word for value in medicines for word in re.findall(r"[^\W\d_]+", _str(value))
+                  if word[0].isupper() and len(word) > 1]
     names += [to_plain(value, lang) for value in names if isinstance(value, str)]  # as the summary prints them
     medicines += [to_plain(value, lang) for value in medicines if isinstance(value, str)]
     return ([n for n in names if isinstance(n, str) and n.strip()],

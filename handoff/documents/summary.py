@@ -18,10 +18,12 @@ from .localize import EMPTY, Localizer, Passage, Segment
 SCHEDULE_SLOTS = ("morning", "noon", "evening", "bedtime", "as_needed")
 SELF_CARE_FIELDS = ("activity", "diet", "wound_care", "equipment", "home_services")
 
-# How the PDF is tightened, one step at a time, when it would run past its page budget: 0 is the generous
-# layout every summary gets first (and the web page always); 1 sets lines closer (summary.css, `fit-1`); 2 also
-# leaves out the box of writing lines for questions. Nothing a patient must act on is ever left out.
-FIT_LEVELS = (0, 1, 2)
+# How the PDF is tightened, one step at a time, when it would run past its page budget or leave a page but the
+# last mostly empty: 0 is the generous layout every summary gets first (and the web page always); 1 sets lines
+# closer (summary.css, `fit-1`); 2 also leaves out the box of writing lines for questions; 3 also gives each
+# medicine's notes (what it is for, what changed) a line of their own under its row, which may begin the next page.
+# Nothing a patient must act on is ever left out, and a medicine's name, dose, instruction and marks never part.
+FIT_LEVELS = (0, 1, 2, 3)
 
 
 def page_budget(data: dict, large_print: bool) -> int | None:

@@ -2,6 +2,9 @@
 
 `split_visible_text` also separates the stretches marked with another `lang` (free text left
 untranslated, DESIGN 3.6): the reading grade counts them as hard instead of ignoring them.
+Page furniture marked `aria-hidden="true"` (the summary's running footer, repeated at the foot of every printed
+page and hidden from screen readers) is not part of the text: a reading formula samples a text's sentences, not its
+page headers and footers.
 """
 
 from html.parser import HTMLParser
@@ -20,6 +23,7 @@ class _TextCollector(HTMLParser):
         self.current: list[str] = []
         self.foreign_current: list[str] = []
         self.skipping = 0
+        self.hidden: list = []  # [tag, depth] of the aria-hidden element being skipped
         self.langs: list[str | None] = []  # the lang of each open element (None: inherited)
 
     def _foreign(self) -> bool:
@@ -35,6 +39,12 @@ class _TextCollector(HTMLParser):
         self.current, self.foreign_current = [], []
 
     def handle_starttag(self, tag, attrs):
+        if self.hidden:
+            if tag == self.hidden[0]:
+                self.hidden[1] += 1  # the same tag nested inside the hidden element
+        elif tag not in VOID and dict(attrs).get("aria-hidden") == "true":
+            self.hidden = [tag, 1]
+            self.skipping += 1
         if tag in SKIP:
             self.skipping += 1
         elif tag in BLOCKS:
@@ -43,6 +53,11 @@ class _TextCollector(HTMLParser):
             self.langs.append(dict(attrs).get("lang"))
 
     def handle_endtag(self, tag):
+        if self.hidden and tag == self.hidden[0]:
+            self.hidden[1] -= 1
+            if not self.hidden[1]:
+                self.hidden = []
+                self.skipping -= 1
         if tag in SKIP:
             self.skipping = max(0, self.skipping - 1)
         elif tag in BLOCKS:

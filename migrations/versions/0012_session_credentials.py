@@ -1,7 +1,7 @@
 """Credentials say where they were issued; a session's CSRF token is no longer stored
 
 Revision ID: 0012_session_credentials
-Revises: 0010_render_queue
+Revises: 0011_phrase_library_regular
 Create Date: 2026-12-08
 
 Issue 11, point 5. `client_addr` and `user_agent` let an admin tell a user's sessions and
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_session_credentials"
-down_revision = "0010_render_queue"
+down_revision = "0011_phrase_library_regular"
 branch_labels = None
 depends_on = None
 

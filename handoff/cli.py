@@ -1,5 +1,5 @@
 """Command-line tasks: `flask --app wsgi user create|disable|enable`, `audit seal|head|verify`,
-`render worker|evict`, `demo load`."""
+`render worker|evict`, `demo load`, `backup PATH`."""
 
 import sys
 
@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(render_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(backup_command)
 
 
 @click.group("user", cls=AppGroup, help="Manage users.")
@@ -222,3 +223,22 @@ def demo_load_command():
     for line in load_demo():
         click.echo(line)
     db.session.commit()
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+def backup_command(path, force):
+    """Copy the SQLite database to PATH while the app runs (a consistent snapshot; writers carry on).
+
+    On PostgreSQL this refuses and prints the pg_dump command to use instead.
+    """
+    from pathlib import Path
+
+    from .backup import BackupRefused, backup_sqlite
+
+    try:
+        copied = backup_sqlite(db.engine.url, Path(path), replace=force)
+    except BackupRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backed up {copied.pages} pages ({copied.bytes} bytes) to {copied.path}; integrity check ok")

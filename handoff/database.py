@@ -14,7 +14,7 @@ import sqlite3
 from flask import Flask, Response, g, jsonify
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from .extensions import db
 
@@ -75,20 +75,33 @@ def _finish_transaction(response: Response) -> Response:
     A view may set `g.commit_on_error` when its error answer must still leave a trace
     (failed guesses at a share link are counted and audited).
     """
+    from .errors import database_unavailable, unavailable_response
+
     if response.status_code >= 400 and not g.pop("commit_on_error", False):
-        db.session.rollback()
+        _rollback()
         return response
     try:
         db.session.commit()
     except IntegrityError:
-        db.session.rollback()
+        _rollback()
         log.info("commit refused by a constraint; answering 409", exc_info=True)
         return _error(409, "Conflict", "Someone else changed this record at the same moment. Reload and try again.")
-    except OperationalError:
-        db.session.rollback()
-        log.exception("database unavailable at commit")
-        return _error(503, "Service Unavailable", "The database is busy or unreachable. Try again shortly.")
+    except SQLAlchemyError as error:
+        _rollback()
+        if not database_unavailable(error):
+            raise
+        # The commit's outcome is unknown to the client either way: 503 asks it to retry (with its Idempotency-Key).
+        log.warning("database unavailable at commit: %s", type(getattr(error, "orig", None) or error).__name__)
+        return unavailable_response()
     return response
+
+
+def _rollback() -> None:
+    """Roll back; a connection that is already gone has nothing to roll back (the pool drops it)."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        log.warning("rollback failed: the connection is gone; the pool discards it")
 
 
 def _error(code: int, status: str, message: str) -> Response:
@@ -103,7 +116,8 @@ def database_answers() -> bool:
         db.session.execute(text("SELECT 1"))
         db.session.rollback()
         return True
-    except Exception:  # any driver failure means "not ready" to a load balancer
-        db.session.rollback()
-        log.warning("health check: database does not answer", exc_info=True)
+    except Exception as error:  # any driver failure means "not ready" to a load balancer
+        _rollback()
+        # One line, no traceback: a load balancer polls this every few seconds through an outage.
+        log.warning("health check: database does not answer: %s", type(getattr(error, "orig", None) or error).__name__)
         return False

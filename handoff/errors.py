@@ -6,13 +6,21 @@ Every error body under /api has the same shape, so a client needs one parser:
 
 Services raise the domain errors of `domain.py`; this is the one place that maps them to
 the contract's status codes (`DOMAIN_STATUS`).
+
+The database going away (PostgreSQL restarting, a network cut, SQLite's file locked past the
+busy timeout or unreadable) is not a bug in the request: it answers 503 with `Retry-After`
+everywhere, JSON under /api, a page elsewhere (the patient's pages in their language, then
+the other shipped one), and nothing of the request is kept (its transaction is rolled back).
+The engine checks connections before use (`pool_pre_ping`) and SQLAlchemy drops a pool whose
+connection was cut, so the first request after the database returns is served normally.
 """
 
 import logging
 from collections.abc import Mapping
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from flask_smorest import abort as smorest_abort
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
 from . import domain
@@ -32,6 +40,20 @@ PLAIN_MESSAGES = {
     422: "Some fields are not valid.",
     428: "Send the If-Match header with the ETag you last read.",
     429: "Too many requests. Wait a moment and try again.",
+    503: "The database is busy or unreachable. Nothing was saved. Try again shortly.",
+}
+
+# Seconds a client is asked to wait when the database is away: a restart or fail-over takes about this.
+UNAVAILABLE_RETRY_AFTER = 5
+
+# The patient's "try again later" page, readable without the database (no catalog lookup can fail here).
+UNAVAILABLE_PAGE_TEXT = {
+    "en": {"title": "Your plan cannot be shown right now",
+           "lead": "Our system is busy or stopped for a moment. Your plan is safe.",
+           "advice": "Wait a few minutes, then open the link again."},
+    "es": {"title": "Su plan no se puede mostrar ahora",
+           "lead": "Nuestro sistema está ocupado o detenido por un momento. Su plan está guardado.",
+           "advice": "Espere unos minutos y vuelva a abrir el enlace."},
 }
 
 
@@ -119,6 +141,39 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def database_unavailable(exc: BaseException) -> bool:
+    """True for errors that say the database cannot be reached or used now, not that the request is wrong.
+
+    OperationalError covers a refused or cut connection, a server shutting down, SQLite's
+    "database is locked" past the busy timeout and "unable to open database file"; a driver's
+    InterfaceError a connection closed under it; a pool timeout every connection busy.
+    """
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError)
+
+
+def unavailable_response() -> Response:
+    """503 with Retry-After: JSON under /api, the patient's page under /p, a plain page elsewhere."""
+    headers = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER), "Cache-Control": "no-store"}
+    if wants_json():
+        response = jsonify({"code": 503, "status": "Service Unavailable", "message": PLAIN_MESSAGES[503],
+                            "errors": []})
+        response.status_code = 503
+        response.headers.update(headers)
+        return response
+    from .languages import DEFAULT_LANGUAGE, LANGUAGES
+
+    first = request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+    order = [first, *(lang for lang in LANGUAGES if lang != first)]
+    texts = [{"lang": lang, **UNAVAILABLE_PAGE_TEXT[lang]} for lang in order if lang in UNAVAILABLE_PAGE_TEXT]
+    if request.path.startswith("/p/"):
+        headers.update({"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"})
+    html = render_template("errors/unavailable.html", lang=texts[0]["lang"], texts=texts,
+                           patient=request.path.startswith("/p/"))
+    return Response(html, status=503, mimetype="text/html", headers=headers)
+
+
 def init_app(app: Flask) -> None:
     # Registered after flask-smorest's own handler, so this one wins: JSON only under /api.
     @app.errorhandler(HTTPException)
@@ -145,6 +200,15 @@ def init_app(app: Flask) -> None:
         response.status_code = code
         response.headers.update(headers)
         return response
+
+    @app.errorhandler(sa_exc.SQLAlchemyError)
+    def _database_error(exc: sa_exc.SQLAlchemyError):
+        if not database_unavailable(exc):
+            return _unexpected(exc)
+        # No traceback and no SQL parameters in the log: they may hold patient data (issue 11, point 3).
+        cause = type(getattr(exc, "orig", None) or exc).__name__
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, cause)
+        return unavailable_response()
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -9,6 +9,7 @@ from ..auth.models import CLINICAL_ROLES
 from ..documents import service as documents
 from ..http import actor, if_match_tags, page_headers
 from ..idempotency import idempotent
+from ..openapi_links import HANDOFF_CREATED, HANDOFF_SAVED, HANDOFF_SIGNED
 from . import service
 from .models import HandoffState
 from .schemas import (
@@ -57,6 +58,7 @@ class Handoffs(MethodView):
     @requires(*CLINICAL_ROLES)
     @blp.arguments(HandoffCreateSchema)
     @blp.response(201, HandoffSchema)
+    @blp.doc(**HANDOFF_CREATED)
     def post(self, args):
         """Start a handoff for a patient (revision 1, draft)"""
         checklist = args["checklist"]
@@ -79,6 +81,7 @@ class HandoffDetail(MethodView):
     @blp.doc(**IF_MATCH)
     @blp.arguments(HandoffUpdateSchema)
     @blp.response(200, HandoffSchema)
+    @blp.doc(**HANDOFF_SAVED)
     def put(self, args, handoff_id):
         """Save a new revision (If-Match required; a signed handoff needs a reason)"""
         view = service.save(actor(), handoff_id, args["data"], args.get("reason"), _expected())
@@ -90,6 +93,7 @@ class HandoffDetail(MethodView):
 @requires(*CLINICAL_ROLES)
 @blp.doc(**IF_MATCH)
 @blp.response(200, FinalizedHandoffSchema)
+@blp.doc(**HANDOFF_SIGNED)
 def finalize(handoff_id):
     """Sign the current revision; 422 lists every missing or invalid field"""
     view = service.finalize(actor(), handoff_id, _expected())

@@ -8,6 +8,7 @@ from ..auth.access import requires
 from ..auth.models import CLINICAL_ROLES
 from ..http import actor, page_headers
 from ..idempotency import idempotent
+from ..openapi_links import PATIENT_CREATED
 from . import service
 from .schemas import ListedPatientSchema, PatientQuerySchema, PatientSchema, PatientUpdateSchema
 
@@ -30,6 +31,7 @@ class Patients(MethodView):
     @requires(*CLINICAL_ROLES)
     @blp.arguments(PatientSchema)
     @blp.response(201, PatientSchema)
+    @blp.doc(**PATIENT_CREATED)
     @blp.alt_response(409, description="An MRN that is already registered")
     def post(self, fields):
         """Register a patient"""

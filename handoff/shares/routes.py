@@ -14,6 +14,7 @@ from ..errors import keep_writes_if_asked
 from ..http import actor
 from ..idempotency import idempotent
 from ..languages import DEFAULT_LANGUAGE, LANGUAGES
+from ..openapi_links import SHARE_CREATED
 from . import service
 from .schemas import PatientPageQuerySchema, ShareCreateSchema, ShareSchema
 
@@ -30,6 +31,7 @@ PRIVATE = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store", "X-Rob
 @requires(*CLINICAL_ROLES)
 @blp.arguments(ShareCreateSchema)
 @blp.response(201, ShareSchema)
+@blp.doc(**SHARE_CREATED)
 def create_share(args, handoff_id):
     """Make a take-home link (signed handoffs only) with a QR code"""
     return service.create(actor(), handoff_id, args.get("expires_in_days"))

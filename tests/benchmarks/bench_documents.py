@@ -35,8 +35,11 @@ def main() -> None:
     auth = {"Authorization": f"Bearer {token.get_json()['token']}"}
     scenario = load_scenario("discharge-heart-failure")
     patient = client.post("/api/v1/patients", json=scenario["patient"], headers=auth).get_json()
-    created = client.post("/api/v1/handoffs", headers=auth,
-                          json={"patient_id": patient["id"], "checklist": "discharge", "data": scenario["data"]})
+    created = client.post(
+        "/api/v1/handoffs",
+        headers=auth,
+        json={"patient_id": patient["id"], "checklist": "discharge", "data": scenario["data"]},
+    )
     handoff_id, etag = created.get_json()["id"], created.headers["ETag"]
     print(f"median of {ROUNDS}; cold = a new revision each time (rendered), warm = the same revision again (cache)")
     for kind in ("clinician.pdf", "patient-summary.pdf"):
@@ -44,8 +47,9 @@ def main() -> None:
         for round_number in range(ROUNDS):
             data = copy.deepcopy(scenario["data"])
             data["what_matters"] = f"{scenario['data']['what_matters']} ({round_number})"
-            saved = client.put(f"/api/v1/handoffs/{handoff_id}", json={"data": data},
-                               headers={**auth, "If-Match": etag})
+            saved = client.put(
+                f"/api/v1/handoffs/{handoff_id}", json={"data": data}, headers={**auth, "If-Match": etag}
+            )
             etag = saved.headers["ETag"]
             path = f"/api/v1/handoffs/{handoff_id}/documents/{kind}"
             for samples, expected in ((cold, "miss"), (warm, "hit")):

@@ -152,6 +152,13 @@ def usable_credential(secret: str, kind: str, idle_minutes: int, now: datetime |
     return credential
 
 
-def touch(credential: Credential) -> None:
-    """Record use, which keeps a session from idling out."""
-    credential.last_used_at = utcnow()
+# Use is recorded at most this often: a write on every request would make every read a write (and on
+# PostgreSQL a row version per request). A session then idles out at most this much early.
+TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+def touch(credential: Credential, now: datetime | None = None) -> None:
+    """Record use, which keeps a session from idling out (when it was last recorded over a minute ago)."""
+    now = now or utcnow()
+    if credential.last_used_at is None or now - as_utc(credential.last_used_at) >= TOUCH_INTERVAL:
+        credential.last_used_at = now

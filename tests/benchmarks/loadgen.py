@@ -8,6 +8,7 @@ reverse proxy in front of gunicorn does), so a client costs the machine little a
 from __future__ import annotations
 
 import http.client
+import importlib.metadata
 import json
 import multiprocessing
 import os
@@ -266,10 +267,10 @@ def machine() -> dict:
     except OSError:
         pass
     versions = {"python": platform.python_version()}
-    for module in ("flask", "sqlalchemy", "weasyprint", "gunicorn", "psycopg", "gevent"):
+    for package in ("flask", "sqlalchemy", "weasyprint", "gunicorn", "psycopg", "gevent"):
         try:
-            versions[module] = __import__(module).__version__
-        except (ImportError, AttributeError):
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
             pass
     import sqlite3
 

@@ -15,20 +15,19 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
 from handoff import create_app  # noqa: E402
 from handoff.auth.service import create_user  # noqa: E402
 from handoff.common import utcnow  # noqa: E402
 from handoff.domain import Actor  # noqa: E402
 from handoff.extensions import db  # noqa: E402
-from handoff.handoffs.models import Handoff, Revision  # noqa: E402
 from handoff.patients.models import Patient  # noqa: E402
+from tests.benchmarks.bulk import grow_to  # noqa: E402
 
 PASSWORD = "benchmark-password"
 REPEATS = 15
@@ -38,50 +37,6 @@ HANDOFF_INDEXES = [
     "ix_handoffs_checklist_updated",
     "ix_handoffs_updated_at",
 ]
-
-
-def grow_to(count: int, patients: list[int], user_id: int) -> None:
-    """Insert handoffs (one revision each) directly, in batches, until there are `count`."""
-    have = db.session.scalar(text("SELECT count(*) FROM handoffs"))
-    now = utcnow()
-    data = {"encounter": {"unit": "5 North"}, "what_matters": "Home by Friday"}
-    batch = 5000
-    while have < count:
-        size = min(batch, count - have)
-        rows = []
-        for i in range(have, have + size):
-            at = now - timedelta(minutes=count - i)
-            rows.append(
-                {
-                    "patient_id": patients[i % len(patients)],
-                    "checklist_key": ("discharge", "ipass")[i % 2],
-                    "checklist_version": 1,
-                    "status": ("draft", "final")[i % 3 == 0],
-                    "current_revision": 1,
-                    "created_at": at,
-                    "created_by_id": user_id,
-                    "updated_at": at,
-                    "updated_by_id": user_id,
-                }
-            )
-        db.session.execute(insert(Handoff), rows)
-        ids = db.session.scalars(text("SELECT id FROM handoffs ORDER BY id DESC LIMIT :n").bindparams(n=size)).all()
-        db.session.execute(
-            insert(Revision),
-            [
-                {
-                    "handoff_id": h,
-                    "number": 1,
-                    "data": data,
-                    "content_hash": "0" * 64,
-                    "author_id": user_id,
-                    "created_at": now,
-                }
-                for h in ids
-            ],
-        )
-        db.session.commit()
-        have += size
 
 
 def timed(client, headers, path: str) -> float:

@@ -100,8 +100,8 @@ class Settings:
             seconds=1.5,
             latency_pairs=30,
             pdf_samples=2,
-            list_small=200,
-            list_large=5_000,
+            list_small=1_000,
+            list_large=10_000,
             list_requests=5,
             renders_few=4,
             renders_many=24,
@@ -428,6 +428,7 @@ def phase_documents(bench: Bench, handoff_id: int, samples: int, reference: str,
         if status != 200 or headers.get("x-document-cache") != "miss":
             raise RuntimeError(f"uncached PDF: {status} {headers.get('x-document-cache')} {body[:200]!r}")
         uncached.append(took)
+        pdf_bytes = len(body)
         took, pages = weasyprint_alone(bench.clinician_html(handoff_id, number))
         alone.append(took)
         reference_times.append(weasyprint_alone(reference)[0])
@@ -447,6 +448,7 @@ def phase_documents(bench: Bench, handoff_id: int, samples: int, reference: str,
         "cached_p50": p50(cached),
         "get_p50": p50(gets),
         "clinician_pages": pages,
+        "clinician_pdf_bytes": pdf_bytes,
         "uncached_over_weasyprint": p50(uncached) / p50(alone),
         "clinician_over_reference": p50(alone) / p50(reference_times),
         "cached_over_get": p50(cached) / p50(gets),

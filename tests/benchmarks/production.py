@@ -584,9 +584,18 @@ def warm_up(bench: Bench) -> None:
 
 
 def measure_database(bench: Bench, reference: str, with_memory: bool) -> dict:
-    s = bench.settings
     log = bench.work / f"gunicorn-{bench.name}.log"
     bench.prepare_database()
+    try:
+        return _measure_database(bench, reference, with_memory, log)
+    except Exception:
+        if log.exists():
+            _say(f"[{bench.name}] the server's log ends:\n{log.read_text()[-3000:]}")
+        raise
+
+
+def _measure_database(bench: Bench, reference: str, with_memory: bool, log: Path) -> dict:
+    s = bench.settings
     with gunicorn(
         bench.url, log, bench.work / f"instance-{bench.name}", worker_class=bench.worker_class, threads=bench.threads
     ) as server:

@@ -464,8 +464,8 @@ def phase_mixed(bench: Bench, save_handoffs: list[int], pdf_handoffs: list[int],
     ]
     alone = run_clients(saves)
     _require_no_errors("saves alone", alone)
-    # Enough revisions that no PDF client runs out: renders take at least ~50 ms each.
-    per_client = max(4, int(seconds * 20))
+    # Enough revisions that no PDF client runs out: a render takes at least ~0.2 s, and 2 run at once.
+    per_client = max(4, int(seconds * 8))
     revisions = [bench.add_revisions(h, per_client, f"{tag}-pdf") for h in pdf_handoffs[: s.mixed_pdf_clients]]
     saves = [
         (save_client, (bench.server, bench.tokens[i], save_handoffs[i], bench.template, seconds, f"{tag}-mixed-{i}"))

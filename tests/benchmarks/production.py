@@ -657,19 +657,23 @@ def _say(text: str) -> None:
 class ThrowawayPostgres:
     """`.ci/pg-throwaway start DIR` / `stop DIR`: a PostgreSQL cluster of the benchmark's own."""
 
-    def __init__(self, parent: Path):
+    def __init__(self):
+        self.script = str(ROOT / ".ci" / "pg-throwaway")
         self.folder = Path(tempfile.mkdtemp(prefix="handoff-bench-pg-", dir="/tmp"))
-        self.url = None
 
     def __enter__(self) -> str:
-        script = ROOT / ".ci" / "pg-throwaway"
-        self.url = subprocess.run(
-            [str(script), "start", str(self.folder)], check=True, capture_output=True, text=True
-        ).stdout.strip()
-        return self.url
+        try:
+            started = subprocess.run([self.script, "start", str(self.folder)], capture_output=True, text=True)
+        except OSError:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise
+        if started.returncode != 0:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise RuntimeError(f"the throwaway PostgreSQL did not start: {started.stderr.strip()}")
+        return started.stdout.strip()
 
     def __exit__(self, *exc) -> None:
-        subprocess.run([str(ROOT / ".ci" / "pg-throwaway"), "stop", str(self.folder)], check=False, capture_output=True)
+        subprocess.run([self.script, "stop", str(self.folder)], check=False, capture_output=True)
 
 
 def postgres_available() -> str | None:
@@ -687,7 +691,6 @@ def run(
     postgres_url: str | None = None,
     output: Path | None = None,
 ) -> dict:
-    work = Path(tempfile.mkdtemp(prefix="handoff-bench-"))
     started = datetime.now(UTC)
     result = {
         "started_at": started.isoformat(timespec="seconds"),
@@ -698,11 +701,12 @@ def run(
         "render_backend": "inline",
         "databases": {},
     }
+    reference = two_page_reference()
+    work = Path(tempfile.mkdtemp(prefix="handoff-bench-"))  # removed in `finally` below, whatever happens
     _say(
         f"Benchmark: {', '.join(databases)}; worker class {result['worker_class']}; {settings.runs} round(s); "
         f"work folder {work}"
     )
-    reference = two_page_reference()
     try:
         for index, name in enumerate(databases):
             with_memory = index == 0  # render memory does not depend on the database: measured once
@@ -718,7 +722,7 @@ def run(
                     _say(f"PostgreSQL skipped: {why_not}")
                     result["databases"][name] = {"skipped": why_not}
                     continue
-                with ThrowawayPostgres(work) as url:
+                with ThrowawayPostgres() as url:
                     bench = Bench(name, url, work, settings, worker_class, threads)
                     result["databases"][name] = measure_database(bench, reference, with_memory)
     finally:

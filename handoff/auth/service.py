@@ -226,9 +226,17 @@ def usable_credential(secret: str, kind: str, now: datetime | None = None) -> Cr
     return credential
 
 
-def touch(credential: Credential) -> None:
-    """Record use, which keeps a session from idling out (never past its lifetime)."""
-    credential.last_used_at = utcnow()
+# Use is recorded at most this often: a write on every request would make every read a write (and on
+# PostgreSQL a row version per request). A session then idles out at most this much early.
+TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+def touch(credential: Credential, now: datetime | None = None) -> None:
+    """Record use, which keeps a session from idling out (never past its lifetime), when it was last
+    recorded over a minute ago."""
+    now = now or utcnow()
+    if credential.last_used_at is None or now - as_utc(credential.last_used_at) >= TOUCH_INTERVAL:
+        credential.last_used_at = now
 
 
 def ends_at(credential: Credential) -> datetime | None:

@@ -15,47 +15,28 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
 from handoff import create_app  # noqa: E402
 from handoff.auth.service import create_user  # noqa: E402
 from handoff.common import utcnow  # noqa: E402
 from handoff.domain import Actor  # noqa: E402
 from handoff.extensions import db  # noqa: E402
-from handoff.handoffs.models import Handoff, Revision  # noqa: E402
 from handoff.patients.models import Patient  # noqa: E402
+from tests.benchmarks.bulk import grow_to  # noqa: E402
 
 PASSWORD = "benchmark-password"
 REPEATS = 15
-HANDOFF_INDEXES = ["ix_handoffs_patient_updated", "ix_handoffs_status_updated", "ix_handoffs_checklist_updated",
-                   "ix_handoffs_updated_at"]
-
-
-def grow_to(count: int, patients: list[int], user_id: int) -> None:
-    """Insert handoffs (one revision each) directly, in batches, until there are `count`."""
-    have = db.session.scalar(text("SELECT count(*) FROM handoffs"))
-    now = utcnow()
-    data = {"encounter": {"unit": "5 North"}, "what_matters": "Home by Friday"}
-    batch = 5000
-    while have < count:
-        size = min(batch, count - have)
-        rows = []
-        for i in range(have, have + size):
-            at = now - timedelta(minutes=count - i)
-            rows.append({"patient_id": patients[i % len(patients)], "checklist_key": ("discharge", "ipass")[i % 2],
-                         "checklist_version": 1, "status": ("draft", "final")[i % 3 == 0], "current_revision": 1,
-                         "created_at": at, "created_by_id": user_id, "updated_at": at, "updated_by_id": user_id})
-        db.session.execute(insert(Handoff), rows)
-        ids = db.session.scalars(text("SELECT id FROM handoffs ORDER BY id DESC LIMIT :n").bindparams(n=size)).all()
-        db.session.execute(insert(Revision), [{"handoff_id": h, "number": 1, "data": data, "content_hash": "0" * 64,
-                                               "author_id": user_id, "created_at": now} for h in ids])
-        db.session.commit()
-        have += size
+HANDOFF_INDEXES = [
+    "ix_handoffs_patient_updated",
+    "ix_handoffs_status_updated",
+    "ix_handoffs_checklist_updated",
+    "ix_handoffs_updated_at",
+]
 
 
 def timed(client, headers, path: str) -> float:
@@ -95,8 +76,15 @@ def main() -> None:
             db.session.commit()
         upgrade()
         user = create_user(Actor.system("bench"), "bench", PASSWORD, "nurse")
-        db.session.add_all(Patient(mrn=f"B-{i:05d}", given_name="Walter", family_name=("Okafor", "Marquez")[i % 2],
-                                   birth_date=utcnow().date().replace(year=1950)) for i in range(2000))
+        db.session.add_all(
+            Patient(
+                mrn=f"B-{i:05d}",
+                given_name="Walter",
+                family_name=("Okafor", "Marquez")[i % 2],
+                birth_date=utcnow().date().replace(year=1950),
+            )
+            for i in range(2000)
+        )
         db.session.commit()
         patients = db.session.scalars(text("SELECT id FROM patients ORDER BY id")).all()
         user_id = user.id
@@ -114,13 +102,19 @@ def main() -> None:
         unindexed = measure(client, headers, patients[7])
 
     print(f"database: {url.split(':')[0]}; median of {REPEATS} requests each")
-    print(f"{'query':<24} {'ms @' + str(args.small):>10} {'ms @' + str(args.large):>11} "
-          f"{'growth x':>9} {'no-index x':>11}")
+    print(
+        f"{'query':<24} {'ms @' + str(args.small):>10} {'ms @' + str(args.large):>11} "
+        f"{'growth x':>9} {'no-index x':>11}"
+    )
     for name in small:
-        print(f"{name:<24} {small[name] * 1000:>10.1f} {large[name] * 1000:>11.1f} "
-              f"{large[name] / small[name]:>9.2f} {unindexed[name] / large[name]:>11.2f}")
-    print(f"growth x = time at {args.large:,} / time at {args.small:,} handoffs ({args.large // args.small}x the rows);"
-          " no-index x = time without the handoff indexes / time with them, both at the large size")
+        print(
+            f"{name:<24} {small[name] * 1000:>10.1f} {large[name] * 1000:>11.1f} "
+            f"{large[name] / small[name]:>9.2f} {unindexed[name] / large[name]:>11.2f}"
+        )
+    print(
+        f"growth x = time at {args.large:,} / time at {args.small:,} handoffs ({args.large // args.small}x the rows);"
+        " no-index x = time without the handoff indexes / time with them, both at the large size"
+    )
 
 
 if __name__ == "__main__":

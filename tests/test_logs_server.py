@@ -65,8 +65,10 @@ def logged_server(database_url, tmp_path):
     """gunicorn (2 workers) serving `faulty_app` with an access log, an error log and captured output."""
     port = free_port()
     logs = {name: tmp_path / f"{name}.log" for name in ("access", "error", "output")}
+    # Served over plain http, so cookies are not Secure-only (requests would not send them back): the subject
+    # here is what the logs hold, not the cookie's flags (tests/test_sessions.py covers those).
     env = {"DATABASE_URL": database_url, "SECRET_KEY": "test-server", "PYTHONWARNINGS": "",
-           "HANDOFF_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+           "HANDOFF_PUBLIC_URL": f"http://127.0.0.1:{port}", "HANDOFF_COOKIE_SECURE": "0"}
     with logs["output"].open("w") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "60",

@@ -4,9 +4,16 @@ who reads Spanish is translated from the memory, or shown as typed and marked, n
 import copy
 import io
 import re
+from pathlib import Path
 
+import pdfplumber
 import pytest
+from flask import render_template_string
+from flask_babel import force_locale
 from pypdf import PdfReader
+
+from handoff.documents.localize import Passage, Segment
+from handoff.documents.renderer import render_pdf
 
 # Not in the phrase library, so nothing translates it until a test adds an entry.
 SIGN = "SOB on the stairs up to the 3rd floor, can't lie flat"
@@ -39,7 +46,9 @@ def test_the_page_declares_its_language_and_marks_text_left_in_another(nurse, sp
     assert '<html lang="es">' in html
     # The English warning sign sits in its own lang, after a visible Spanish mark; the Spanish
     # glossary never touched it ("SOB" is not "falta de aire" inside an English sentence).
-    marked = re.search(r'<span class="untranslated-mark">Sin traducir:</span> <span lang="en">([^<]*)</span>', html)
+    # A no-break space ties the mark to the first word it marks: a line or column never ends with the mark alone.
+    marked = re.search(r'<span class="untranslated-mark">Sin traducir:</span>&nbsp;<span lang="en">([^<]*)</span>',
+                       html)
     assert marked, html
     assert "SOB on the stairs up to the 3rd floor, can&#39;t lie flat" in html
     assert "falta de aire on the stairs" not in html
@@ -144,3 +153,27 @@ def test_a_name_in_the_plan_keeps_its_capitals(nurse, spanish_discharge):
     handoff, _ = spanish_discharge
     plan = re.search(r'<section class="plan".*?</section>', summary(nurse, handoff["id"]), re.S).group()
     assert "Dr. Samuel Ortiz" in plan and "dr. Samuel" not in plan
+
+_MARKED = """{% from "documents/_passage.html" import say -%}
+<!doctype html><html lang="es"><head><link rel="stylesheet" href="/static/documents/fonts.css">
+<link rel="stylesheet" href="/static/documents/summary.css"></head>
+<body class="patient-summary">{% for width in widths %}
+<p style="width: {{ width }}mm">Llame si nota: {{ say(passage) }}</p>{% endfor %}
+</body></html>"""
+
+
+def test_the_mark_never_ends_a_line_without_the_text_it_marks(app):
+    """Rendered in columns of every width from 30 to 80 mm, "Sin traducir:" always shares its line with the first
+    word it marks; with the plain space it had before, it ends a line alone at some of these widths."""
+    passage = Passage((Segment("Shortness of breath on the stairs, can't lie flat", lang="en", untranslated=True),))
+    with app.test_request_context(), force_locale("es"):
+        html = render_template_string(_MARKED, passage=passage, widths=range(30, 81, 2))
+
+    def lines(markup: str) -> list[str]:
+        with pdfplumber.open(io.BytesIO(render_pdf(markup, static_root=Path(app.static_folder)))) as pdf:
+            return [line for page in pdf.pages for line in page.extract_text().splitlines()]
+
+    assert "&nbsp;" in html
+    kept = [line for line in lines(html) if "traducir:" in line]
+    assert len(kept) == len(range(30, 81, 2)) and all(line.split()[-1] != "traducir:" for line in kept), kept
+    assert any(line.endswith("traducir:") for line in lines(html.replace("&nbsp;", " ")))  # what the space did

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from handoff.documents.localize import Passage, Segment
 from handoff.documents.renderer import render_pdf
+from handoff.documents.summary import spanish_personal_a
 
 # Not in the phrase library, so nothing translates it until a test adds an entry.
 SIGN = "SOB on the stairs up to the 3rd floor, can't lie flat"
@@ -153,6 +154,43 @@ def test_a_name_in_the_plan_keeps_its_capitals(nurse, spanish_discharge):
     handoff, _ = spanish_discharge
     plan = re.search(r'<section class="plan".*?</section>', summary(nurse, handoff["id"]), re.S).group()
     assert "Dr. Samuel Ortiz" in plan and "dr. Samuel" not in plan
+    assert "vaya a ver al Dr. Samuel Ortiz" in plan  # "a" + "el" before the title, not "a Dr. Samuel Ortiz"
+
+
+@pytest.mark.parametrize("name, phrase", [
+    ("Dr. Alan Pierce", "al Dr. Alan Pierce"),
+    ("Dra. Ana Ruiz", "a la Dra. Ana Ruiz"),
+    ("Doctor Luis Vega", "al Doctor Luis Vega"),
+    ("doctora Pérez", "a la doctora Pérez"),
+    ("Dr Alan Pierce", "al Dr Alan Pierce"),  # without its full stop
+    ("DRA. ANA RUIZ", "a la DRA. ANA RUIZ"),  # in capitals
+    ("Enf. Marta Gil", "al Enf. Marta Gil"),  # says neither: the form Spanish uses when it does not say
+    ("Enfermera Marta Gil", "a la Enfermera Marta Gil"),
+    ("Sra. Gómez", "a la Sra. Gómez"),
+    ("el Dr. Pierce", "al Dr. Pierce"),  # the article typed with the name contracts too
+    ("la Dra. Ruiz", "a la Dra. Ruiz"),
+    ("Ana López", "a Ana López"),  # a plain name is left alone
+    ("Drake Ramos", "a Drake Ramos"),  # a name that starts like a title is not one
+    ("Dr", "a Dr"),  # a title alone names nobody
+])
+def test_the_person_to_see_takes_the_spanish_article_of_a_title(name, phrase):
+    assert spanish_personal_a(name) == phrase
+
+
+@pytest.mark.parametrize("who, line", [
+    ("Dra. Ana Ruiz", "Primero: vaya a ver a la Dra. Ana Ruiz"),
+    ("Ana López", "Primero: vaya a ver a Ana López"),
+])
+def test_the_plan_line_reads_as_spanish_before_a_title_and_a_plain_name(nurse, make_patient, make_handoff,
+                                                                        discharge_scenario, who, line):
+    data = copy.deepcopy(discharge_scenario["data"])
+    data["follow_up"][0]["with"] = who
+    handoff, _ = make_handoff(data=data, patient=make_patient(preferred_language="es"))
+    plan = re.search(r'<section class="plan".*?</section>', summary(nurse, handoff["id"]), re.S).group()
+    assert line in plan, plan
+    english = re.search(r'<section class="plan".*?</section>', summary(nurse, handoff["id"], lang="en"), re.S).group()
+    assert f"First: see {who}" in english, english  # English has no such article
+
 
 _MARKED = """{% from "documents/_passage.html" import say -%}
 <!doctype html><html lang="es"><head><link rel="stylesheet" href="/static/documents/fonts.css">

@@ -47,11 +47,10 @@ def test_the_page_declares_its_language_and_marks_text_left_in_another(nurse, sp
     assert '<html lang="es">' in html
     # The English warning sign sits in its own lang, after a visible Spanish mark; the Spanish
     # glossary never touched it ("SOB" is not "falta de aire" inside an English sentence).
-    # A no-break space ties the mark to the first word it marks: a line or column never ends with the mark alone.
-    marked = re.search(r'<span class="untranslated-mark">Sin traducir:</span>&nbsp;<span lang="en">([^<]*)</span>',
-                       html)
-    assert marked, html
-    assert "SOB on the stairs up to the 3rd floor, can&#39;t lie flat" in html
+    # The mark and the first word it marks share a span that does not wrap; the rest follows in the same lang.
+    marked = re.findall(r'<span class="untranslated-lead"><span class="untranslated-mark">Sin traducir:</span> '
+                        r'<span lang="en">([^<\s]*)</span></span><span lang="en">( [^<]*)</span>', html)
+    assert SIGN.replace("'", "&#39;") in [first + rest for first, rest in marked], html  # whole, as typed
     assert "falta de aire on the stairs" not in html
     english_summary = summary(nurse, handoff["id"], lang="en")
     assert '<html lang="en">' in english_summary and "untranslated-mark" not in english_summary
@@ -192,6 +191,7 @@ def test_the_plan_line_reads_as_spanish_before_a_title_and_a_plain_name(nurse, m
     assert f"First: see {who}" in english, english  # English has no such article
 
 
+
 _MARKED = """{% from "documents/_passage.html" import say -%}
 <!doctype html><html lang="es"><head><link rel="stylesheet" href="/static/documents/fonts.css">
 <link rel="stylesheet" href="/static/documents/summary.css"></head>
@@ -211,7 +211,9 @@ def test_the_mark_never_ends_a_line_without_the_text_it_marks(app):
         with pdfplumber.open(io.BytesIO(render_pdf(markup, static_root=Path(app.static_folder)))) as pdf:
             return [line for page in pdf.pages for line in page.extract_text().splitlines()]
 
-    assert "&nbsp;" in html
+    assert "untranslated-lead" in html
     kept = [line for line in lines(html) if "traducir:" in line]
     assert len(kept) == len(range(30, 81, 2)) and all(line.split()[-1] != "traducir:" for line in kept), kept
-    assert any(line.endswith("traducir:") for line in lines(html.replace("&nbsp;", " ")))  # what the space did
+    assert all(line.endswith("Sin traducir: Shortness") or "Shortness of" in line for line in kept), kept  # whole words
+    before = html.replace('class="untranslated-lead"', "")  # the markup as it was: mark, a space, then the text
+    assert any(line.endswith("traducir:") for line in lines(before))

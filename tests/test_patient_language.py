@@ -191,6 +191,15 @@ def test_the_plan_line_reads_as_spanish_before_a_title_and_a_plain_name(nurse, m
     assert f"First: see {who}" in english, english  # English has no such article
 
 
+def test_the_emergency_line_reads_as_spanish_whatever_the_sign_is(nurse, make_patient, make_handoff,
+                                                                 discharge_scenario):
+    """"Si tiene %(sign)s" read "Si tiene le cuesta respirar" on the demo: a sign can be a clause, not a thing."""
+    data = copy.deepcopy(discharge_scenario["data"])
+    data["warning_signs"] = [{"sign": "Le cuesta respirar o se desmaya", "action": "call_911"}]
+    handoff, _ = make_handoff(data=data, patient=make_patient(preferred_language="es"))
+    plan = re.search(r'<section class="plan".*?</section>', summary(nurse, handoff["id"]), re.S).group()
+    assert "Si nota esto, llame al 911: le cuesta respirar o se desmaya." in plan, plan
+
 
 _MARKED = """{% from "documents/_passage.html" import say -%}
 <!doctype html><html lang="es"><head><link rel="stylesheet" href="/static/documents/fonts.css">

@@ -4,9 +4,17 @@ who reads Spanish is translated from the memory, or shown as typed and marked, n
 import copy
 import io
 import re
+from pathlib import Path
 
+import pdfplumber
 import pytest
+from flask import render_template_string
+from flask_babel import force_locale
 from pypdf import PdfReader
+
+from handoff.documents.localize import Passage, Segment
+from handoff.documents.renderer import render_pdf
+from handoff.documents.summary import spanish_personal_a
 
 # Not in the phrase library, so nothing translates it until a test adds an entry.
 SIGN = "SOB on the stairs up to the 3rd floor, can't lie flat"
@@ -39,9 +47,10 @@ def test_the_page_declares_its_language_and_marks_text_left_in_another(nurse, sp
     assert '<html lang="es">' in html
     # The English warning sign sits in its own lang, after a visible Spanish mark; the Spanish
     # glossary never touched it ("SOB" is not "falta de aire" inside an English sentence).
-    marked = re.search(r'<span class="untranslated-mark">Sin traducir:</span> <span lang="en">([^<]*)</span>', html)
-    assert marked, html
-    assert "SOB on the stairs up to the 3rd floor, can&#39;t lie flat" in html
+    # The mark and the first word it marks share a span that does not wrap; the rest follows in the same lang.
+    marked = re.findall(r'<span class="untranslated-lead"><span class="untranslated-mark">Sin traducir:</span> '
+                        r'<span lang="en">([^<\s]*)</span></span><span lang="en">( [^<]*)</span>', html)
+    assert SIGN.replace("'", "&#39;") in [first + rest for first, rest in marked], html  # whole, as typed
     assert "falta de aire on the stairs" not in html
     english_summary = summary(nurse, handoff["id"], lang="en")
     assert '<html lang="en">' in english_summary and "untranslated-mark" not in english_summary
@@ -144,3 +153,76 @@ def test_a_name_in_the_plan_keeps_its_capitals(nurse, spanish_discharge):
     handoff, _ = spanish_discharge
     plan = re.search(r'<section class="plan".*?</section>', summary(nurse, handoff["id"]), re.S).group()
     assert "Dr. Samuel Ortiz" in plan and "dr. Samuel" not in plan
+    assert "vaya a ver al Dr. Samuel Ortiz" in plan  # "a" + "el" before the title, not "a Dr. Samuel Ortiz"
+
+
+@pytest.mark.parametrize("name, phrase", [
+    ("Dr. Alan Pierce", "al Dr. Alan Pierce"),
+    ("Dra. Ana Ruiz", "a la Dra. Ana Ruiz"),
+    ("Doctor Luis Vega", "al Doctor Luis Vega"),
+    ("doctora Pérez", "a la doctora Pérez"),
+    ("Dr Alan Pierce", "al Dr Alan Pierce"),  # without its full stop
+    ("DRA. ANA RUIZ", "a la DRA. ANA RUIZ"),  # in capitals
+    ("Enf. Marta Gil", "al Enf. Marta Gil"),  # says neither: the form Spanish uses when it does not say
+    ("Enfermera Marta Gil", "a la Enfermera Marta Gil"),
+    ("Sra. Gómez", "a la Sra. Gómez"),
+    ("el Dr. Pierce", "al Dr. Pierce"),  # the article typed with the name contracts too
+    ("la Dra. Ruiz", "a la Dra. Ruiz"),
+    ("Ana López", "a Ana López"),  # a plain name is left alone
+    ("Drake Ramos", "a Drake Ramos"),  # a name that starts like a title is not one
+    ("Dr", "a Dr"),  # a title alone names nobody
+])
+def test_the_person_to_see_takes_the_spanish_article_of_a_title(name, phrase):
+    assert spanish_personal_a(name) == phrase
+
+
+@pytest.mark.parametrize("who, line", [
+    ("Dra. Ana Ruiz", "Primero: vaya a ver a la Dra. Ana Ruiz"),
+    ("Ana López", "Primero: vaya a ver a Ana López"),
+])
+def test_the_plan_line_reads_as_spanish_before_a_title_and_a_plain_name(nurse, make_patient, make_handoff,
+                                                                        discharge_scenario, who, line):
+    data = copy.deepcopy(discharge_scenario["data"])
+    data["follow_up"][0]["with"] = who
+    handoff, _ = make_handoff(data=data, patient=make_patient(preferred_language="es"))
+    plan = re.search(r'<section class="plan".*?</section>', summary(nurse, handoff["id"]), re.S).group()
+    assert line in plan, plan
+    english = re.search(r'<section class="plan".*?</section>', summary(nurse, handoff["id"], lang="en"), re.S).group()
+    assert f"First: see {who}" in english, english  # English has no such article
+
+
+def test_the_emergency_line_reads_as_spanish_whatever_the_sign_is(nurse, make_patient, make_handoff,
+                                                                 discharge_scenario):
+    """"Si tiene %(sign)s" read "Si tiene le cuesta respirar" on the demo: a sign can be a clause, not a thing."""
+    data = copy.deepcopy(discharge_scenario["data"])
+    data["warning_signs"] = [{"sign": "Le cuesta respirar o se desmaya", "action": "call_911"}]
+    handoff, _ = make_handoff(data=data, patient=make_patient(preferred_language="es"))
+    plan = re.search(r'<section class="plan".*?</section>', summary(nurse, handoff["id"]), re.S).group()
+    assert "Si nota esto, llame al 911: le cuesta respirar o se desmaya." in plan, plan
+
+
+_MARKED = """{% from "documents/_passage.html" import say -%}
+<!doctype html><html lang="es"><head><link rel="stylesheet" href="/static/documents/fonts.css">
+<link rel="stylesheet" href="/static/documents/summary.css"></head>
+<body class="patient-summary">{% for width in widths %}
+<p style="width: {{ width }}mm">Llame si nota: {{ say(passage) }}</p>{% endfor %}
+</body></html>"""
+
+
+def test_the_mark_never_ends_a_line_without_the_text_it_marks(app):
+    """Rendered in columns of every width from 30 to 80 mm, "Sin traducir:" always shares its line with the first
+    word it marks; with the plain space it had before, it ends a line alone at some of these widths."""
+    passage = Passage((Segment("Shortness of breath on the stairs, can't lie flat", lang="en", untranslated=True),))
+    with app.test_request_context(), force_locale("es"):
+        html = render_template_string(_MARKED, passage=passage, widths=range(30, 81, 2))
+
+    def lines(markup: str) -> list[str]:
+        with pdfplumber.open(io.BytesIO(render_pdf(markup, static_root=Path(app.static_folder)))) as pdf:
+            return [line for page in pdf.pages for line in page.extract_text().splitlines()]
+
+    assert "untranslated-lead" in html
+    kept = [line for line in lines(html) if "traducir:" in line]
+    assert len(kept) == len(range(30, 81, 2)) and all(line.split()[-1] != "traducir:" for line in kept), kept
+    assert all(line.endswith("Sin traducir: Shortness") or "Shortness of" in line for line in kept), kept  # whole words
+    before = html.replace('class="untranslated-lead"', "")  # the markup as it was: mark, a space, then the text
+    assert any(line.endswith("traducir:") for line in lines(before))

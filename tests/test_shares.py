@@ -2,6 +2,7 @@
 audited; the token travels in the URL fragment; a link shows the newest signed revision."""
 
 import copy
+import io
 import os
 import threading
 from datetime import timedelta
@@ -9,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select, update
 
 from handoff.common import utcnow
@@ -218,6 +220,41 @@ def test_an_amended_handoff_shows_its_newest_signed_revision_and_says_so(client,
     assert client.get("/p/summary.pdf").status_code == 200
     views = admin.get(f"/api/v1/audit?action=share.view&handoff_id={handoff['id']}").get_json()
     assert [e["detail"]["revision"] for e in views] == [1, 1, 3, 3]  # oldest first: which revision was shown
+
+
+def pdf_text(body: bytes) -> str:
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages).split())
+
+
+@pytest.mark.parametrize("lang, heading, sentence", [
+    ("en", "This plan was updated", "Your care team changed your plan after this link was made."),
+    ("es", "Este plan fue actualizado", "Su equipo de salud cambió su plan después de crear este enlace."),
+])
+def test_the_pdf_of_an_amended_link_says_the_plan_was_updated(app, nurse, make_handoff, make_patient, lang, heading,
+                                                              sentence):
+    notice = f"{heading} {sentence}"
+    handoff, etag = make_handoff(patient=make_patient(preferred_language=lang))
+    signed = nurse.post(f"/api/v1/handoffs/{handoff['id']}/finalize", headers={"If-Match": etag})
+    early, late = app.test_client(), app.test_client()
+    early_token = token_of(share(nurse, handoff["id"]).get_json()["url"])
+    opened = early.post("/p/open", data={"token": early_token, "as": "pdf"})
+    assert opened.status_code == 303 and opened.headers["Location"].endswith("/p/summary.pdf")
+    before = pdf_text(early.get("/p/summary.pdf").data)
+    assert heading not in before and sentence not in before  # signed once: nothing to say
+
+    amend_and_sign(nurse, signed.get_json(), signed.headers["ETag"], "77 mg")
+    after = pdf_text(early.get("/p/summary.pdf").data)
+    assert notice in after and "77 mg" in after
+    assert after.index(notice) < after.index("77 mg")  # before the plan, on the first page
+
+    # The same revision from the clinician's route and from a link made after the amendment: no notice. The link's
+    # PDF was cached first, under its own key; neither of these is served that copy.
+    staff = nurse.get(f"/api/v1/handoffs/{handoff['id']}/documents/patient-summary.pdf?large=true")
+    assert staff.status_code == 200 and heading not in pdf_text(staff.data) and "77 mg" in pdf_text(staff.data)
+    late.post("/p/open", data={"token": token_of(share(nurse, handoff["id"]).get_json()["url"]), "as": "pdf"})
+    fresh = pdf_text(late.get("/p/summary.pdf").data)
+    assert "77 mg" in fresh and heading not in fresh
+    assert notice in pdf_text(early.get("/p/summary.pdf").data)  # and the first link's cached copy still says it
 
 
 class _CountingHandler(BaseHTTPRequestHandler):

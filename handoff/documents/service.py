@@ -55,18 +55,23 @@ def localizer_for(source: DocumentSource, lang: str) -> Localizer:
 
 
 def summary_html(source: DocumentSource, lang: str, *, large_print: bool = False,
-                 localizer: Localizer | None = None, fit: int = 0) -> str:
-    """The summary page; `fit` > 0 is a tighter print layout (summary.FIT_LEVELS), for the PDF only."""
+                 localizer: Localizer | None = None, fit: int = 0, updated: bool = False) -> str:
+    """The summary page; `fit` > 0 is a tighter print layout (summary.FIT_LEVELS), for the PDF only.
+
+    `updated`: shown through a take-home link whose handoff was amended and signed again since the link was made
+    (shares.service.shown); page and PDF then say, in the patient's language, that the plan changed. The notice is
+    part of the HTML, so the PDF's cache key (cache.key_of) differs from the same revision's without it."""
     if source.handoff.checklist_key != "discharge":
         raise NotFound("Only discharge handoffs have a patient summary; I-PASS handoffs stay between clinicians.")
     localizer = localizer or localizer_for(source, lang)
     with force_locale(lang):
         summary = build_patient_summary(source.patient, source.revision.data or {}, localizer)
         return render_template("documents/patient_summary.html", summary=summary, large_print=large_print,
-                               fit=fit, static=static_url)
+                               fit=fit, updated=updated, static=static_url)
 
 
-def _summary_layouts(source: DocumentSource, lang: str, large_print: bool, html: str) -> tuple[list[str], int | None]:
+def _summary_layouts(source: DocumentSource, lang: str, large_print: bool, html: str,
+                     updated: bool = False) -> tuple[list[str], int | None]:
     """The layouts to try, most generous first, and the page budget they must fit (None: no budget).
 
     A summary that would run past its budget, or leave a page but the last mostly empty, is laid out again, tighter
@@ -79,7 +84,7 @@ def _summary_layouts(source: DocumentSource, lang: str, large_print: bool, html:
     if budget is None:
         return [html], None
     localizer = localizer_for(source, lang)
-    tighter = [summary_html(source, lang, large_print=large_print, localizer=localizer, fit=level)
+    tighter = [summary_html(source, lang, large_print=large_print, localizer=localizer, fit=level, updated=updated)
                for level in FIT_LEVELS[1:]]
     return [html, *tighter], budget
 
@@ -134,45 +139,48 @@ def _audit_view(actor: Actor, action: str, source: DocumentSource, kind: str, la
 
 
 def patient_summary_page(actor: Actor, handoff_id: int, revision_number: int | None, lang: str | None,
-                         large_print: bool = False, *, audit_action: str = "document.view") -> str:
+                         large_print: bool = False, *, audit_action: str = "document.view",
+                         updated: bool = False) -> str:
     source = handoffs.document_source(handoff_id, revision_number)
     lang = _language(source.patient, lang)
-    html = summary_html(source, lang, large_print=large_print)
+    html = summary_html(source, lang, large_print=large_print, updated=updated)
     _audit_view(actor, audit_action, source, f"{PATIENT_SUMMARY}.html", lang)
     return html
 
 
 def pdf(actor: Actor, handoff_id: int, kind: str, revision_number: int | None, lang: str | None,
-        large_print: bool = False, *, audit_action: str = "document.view") -> tuple[bytes, bool]:
+        large_print: bool = False, *, audit_action: str = "document.view", updated: bool = False) -> tuple[bytes, bool]:
     """The PDF and whether it was already made (from the cache, or rendered by another request meanwhile).
+
+    `updated` (patient summary only): the notice that the plan changed since the take-home link was made.
 
     Commits the caller's transaction (with the audit event of this read) before any render starts."""
     source = handoffs.document_source(handoff_id, revision_number)
     lang = DEFAULT_LANGUAGE if kind == CLINICIAN else _language(source.patient, lang)
-    html = _document_html(source, kind, lang, large_print)
+    html = _document_html(source, kind, lang, large_print, updated)
     rendering.check_budget(html)
     _audit_view(actor, audit_action, source, f"{kind}.pdf", lang)
     cache_key = cache.key_of(html)
     cached = cache.lookup(cache_key, kind, lang)
     if cached is not None:
         return cached, True
-    job = _job(source, kind, lang, large_print, html, cache_key)
+    job = _job(source, kind, lang, large_print, html, cache_key, updated)
     db.session.commit()
     return rendering.ensure(job)
 
 
-def _document_html(source: DocumentSource, kind: str, lang: str, large_print: bool) -> str:
+def _document_html(source: DocumentSource, kind: str, lang: str, large_print: bool, updated: bool = False) -> str:
     if kind == CLINICIAN:
         return clinician_html(source)
-    return summary_html(source, lang, large_print=large_print)
+    return summary_html(source, lang, large_print=large_print, updated=updated)
 
 
 def _job(source: DocumentSource, kind: str, lang: str, large_print: bool, html: str,
-         cache_key: str) -> rendering.DocumentJob:
+         cache_key: str, updated: bool = False) -> rendering.DocumentJob:
     if kind == CLINICIAN:
         layouts, budget = [html], None
     else:
-        layouts, budget = _summary_layouts(source, lang, large_print, html)
+        layouts, budget = _summary_layouts(source, lang, large_print, html, updated)
     revision = source.revision
     return rendering.DocumentJob(render=rendering.new_render(layouts, budget), cache_key=cache_key, kind=kind,
                                  lang=lang, handoff_id=revision.handoff_id, revision_number=revision.number,

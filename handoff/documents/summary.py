@@ -10,7 +10,7 @@ text is in the patient's language, so no sentence is ever half in one language.
 
 from datetime import date, datetime
 
-from flask_babel import format_date, format_time, gettext
+from flask_babel import format_date, format_time, get_locale, gettext
 
 from .instructions import compose
 from .localize import EMPTY, Localizer, Passage, Segment
@@ -242,6 +242,40 @@ def _inline(passages: list[Passage], *, names: bool = False) -> list[str] | None
     return [str(passage).rstrip(".") if names else _mid_sentence(str(passage).rstrip(".")) for passage in passages]
 
 
+# Spanish titles before a name take the article, and "a" + "el" is "al": "vaya a ver al Dr. Alan Pierce", "a la Dra.
+# Ana Ruiz", but "a Ana López". A title that does not say whether it is a man or a woman (Enf., Lic., Prof., Ing.)
+# takes "el", the form Spanish uses when it does not say, as it does with "Dr." before a woman's name.
+_SPANISH_TITLES = {
+    **dict.fromkeys(("dr", "doctor", "sr", "señor", "enf", "enfermero", "lic", "lcdo", "licdo", "licenciado",
+                     "prof", "profesor", "ing", "ingeniero"), "el"),
+    **dict.fromkeys(("dra", "doctora", "sra", "señora", "srta", "señorita", "enfermera", "lcda", "licda",
+                     "licenciada", "profa", "profesora", "inga", "ingeniera"), "la"),
+}
+
+
+def spanish_personal_a(name: str) -> str:
+    """"a" before the person to see, in Spanish: "al Dr. Alan Pierce", "a la Dra. Ana Ruiz", "a Ana López".
+
+    Only a title decides (its first word, with or without its full stop, in any case): a plain name is left alone,
+    and an article typed before the title ("el Dr. Pierce") contracts as well."""
+    first, _, rest = name.strip().partition(" ")
+    if first in ("el", "la") and rest:
+        return f"al {rest}" if first == "el" else f"a la {rest}"
+    article = _SPANISH_TITLES.get(first.rstrip(".").lower()) if rest else None
+    if article == "el":
+        return f"al {name.strip()}"
+    if article == "la":
+        return f"a la {name.strip()}"
+    return f"a {name.strip()}"
+
+
+def _see(line: str, who: str) -> str:
+    """The catalogue's Spanish line says "vaya a ver a %(who)s": with a title, "a" needs its article."""
+    if get_locale() is None or get_locale().language != "es":
+        return line
+    return line.replace(f" a {who}", f" {spanish_personal_a(who)}", 1)
+
+
 def _plan(taking, stopped, appointments, call_us, emergency, contacts) -> list[str]:
     """Three lines: First do X. Watch for Y. If Z, call us (health-literacy guidance).
 
@@ -254,11 +288,11 @@ def _plan(taking, stopped, appointments, call_us, emergency, contacts) -> list[s
     who = _inline([first["with"]], names=True) if first else None
     when = _inline([first["when"]]) if first and first["when"] else None
     if first and who and when and first["when_is_date"]:
-        lines.append(gettext("First: see %(who)s on %(when)s.", who=who[0], when=str(first["when"])))
+        lines.append(_see(gettext("First: see %(who)s on %(when)s.", who=who[0], when=str(first["when"])), who[0]))
     elif first and who and when:
-        lines.append(gettext("First: see %(who)s %(when)s.", who=who[0], when=when[0]))
+        lines.append(_see(gettext("First: see %(who)s %(when)s.", who=who[0], when=when[0]), who[0]))
     elif first and who and not first["when"]:
-        lines.append(gettext("First: see %(who)s.", who=who[0]))
+        lines.append(_see(gettext("First: see %(who)s.", who=who[0]), who[0]))
     elif first:
         lines.append(gettext("First: go to the appointments listed below."))
     elif changes or stopped:

@@ -1,7 +1,5 @@
 """Share routes: create (clinicians) and revoke (any staff), and the patient's own pages under /p/."""
 
-import re
-
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
 from flask_babel import force_locale, gettext
 from flask_smorest import Blueprint as ApiBlueprint
@@ -134,32 +132,19 @@ def _page_args():
     return PatientPageQuerySchema().load(request.args)
 
 
-_BODY = re.compile(r"<body[^>]*>")
-_HTML_LANG = re.compile(r'<html lang="([^"]+)"')
-
-
-def _with_update_notice(html: str) -> str:
-    """The summary page with a notice, in the summary's own language, that the plan changed since it was shared."""
-    found = _HTML_LANG.search(html)
-    lang = found[1] if found and found[1] in LANGUAGES else DEFAULT_LANGUAGE
-    with force_locale(lang):
-        notice = render_template("shares/updated_notice.html")
-    body = _BODY.search(html)
-    return html[:body.end()] + notice + html[body.end():] if body else html
-
-
 @pages.get("/summary")
 def summary_page():
     shown = service.shown(service.from_cookie(request.cookies.get(service.COOKIE)))
     html = documents.patient_summary_page(actor(), shown.handoff_id, shown.revision_number, _page_args()["lang"],
-                                          large_print=True, audit_action="share.view")
-    return Response(_with_update_notice(html) if shown.updated else html, mimetype="text/html", headers=PRIVATE)
+                                          large_print=True, audit_action="share.view", updated=shown.updated)
+    return Response(html, mimetype="text/html", headers=PRIVATE)
 
 
 @pages.get("/summary.pdf")
 def summary_pdf():
     shown = service.shown(service.from_cookie(request.cookies.get(service.COOKIE)))
     body, _hit = documents.pdf(actor(), shown.handoff_id, documents.PATIENT_SUMMARY, shown.revision_number,
-                               _page_args()["lang"], large_print=True, audit_action="share.view")
+                               _page_args()["lang"], large_print=True, audit_action="share.view",
+                               updated=shown.updated)
     return Response(body, mimetype="application/pdf",
                     headers={**PRIVATE, "Content-Disposition": 'inline; filename="my-plan.pdf"'})

@@ -202,7 +202,8 @@ def test_a_worker_killed_mid_save_leaves_every_revision_whole_or_absent(app, dat
 
         saved = {marker for marker, outcome in outcomes.items() if outcome == "saved"}
         unknown = {marker for marker, outcome in outcomes.items() if outcome == "unknown"}
-        assert len(outcomes) == total and len(saved) >= total - KILLS * 2  # the kills cost a few saves at most
+        # A kill costs at most the saves the worker held: with threaded workers (gunicorn.conf.py), one per writer.
+        assert len(outcomes) == total and len(saved) >= total - KILLS * WRITERS
         headers = {"Authorization": f"Bearer {nurse.token}"}
         stored = []
         for body, _etag in handoffs:

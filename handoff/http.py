@@ -113,15 +113,27 @@ def if_match_tags() -> tuple[str, ...] | None:
 
 
 def page_headers(page: Page) -> dict:
-    """`X-Total-Count`, `X-Page`, `X-Per-Page` and a `Link` to the first, previous, next and last pages."""
-    last = max(1, -(-page.total // page.per_page))
+    """`X-Total-Count`, `X-Page`, `X-Per-Page` and a `Link` to the first, previous, next and last pages.
+
+    Past `pagination.COUNT_LIMIT` matches the total is unknown: no `X-Total-Count`, no `last`,
+    and `next` whenever this page is full.
+    """
+    if page.total is None:
+        last = None
+        more = len(page.items) == page.per_page
+    else:
+        last = max(1, -(-page.total // page.per_page))
+        more = page.page < last
     links = []
     args = request.args.to_dict()
-    for rel, number in (("first", 1), ("prev", page.page - 1), ("next", page.page + 1), ("last", last)):
-        if 1 <= number <= last and not (rel in {"prev", "next"} and number == page.page):
+    for rel, number, wanted in (("first", 1, True), ("prev", page.page - 1, page.page > 1),
+                                ("next", page.page + 1, more), ("last", last, last is not None)):
+        if wanted and (last is None or number <= last):
             query = urlencode({**args, "page": number, "per_page": page.per_page})
             links.append(f'<{request.path}?{query}>; rel="{rel}"')
-    headers = {"X-Total-Count": str(page.total), "X-Page": str(page.page), "X-Per-Page": str(page.per_page)}
+    headers = {"X-Page": str(page.page), "X-Per-Page": str(page.per_page)}
+    if page.total is not None:
+        headers["X-Total-Count"] = str(page.total)
     if links:
         headers["Link"] = ", ".join(links)
     return headers

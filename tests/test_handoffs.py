@@ -211,6 +211,27 @@ def test_list_filters_and_paginates(nurse, make_patient, make_handoff, ipass_sce
     assert nurse.get("/api/v1/handoffs?status=signed").status_code == 422
 
 
+def test_lists_past_the_count_limit_answer_without_a_total_and_still_page(nurse, make_handoff, monkeypatch):
+    from handoff import pagination
+
+    monkeypatch.setattr(pagination, "COUNT_LIMIT", 2)  # counting stops here: a list of 100,000 stays fast
+    made = [make_handoff()[0]["id"] for _ in range(3)]
+    first = nurse.get("/api/v1/handoffs?per_page=1")
+    assert first.status_code == 200 and "X-Total-Count" not in first.headers
+    assert 'rel="next"' in first.headers["Link"] and 'rel="last"' not in first.headers["Link"]
+    pages, url = [], "/api/v1/handoffs?per_page=1"
+    while url:  # a client that follows `next` still reaches every handoff, once each
+        answer = nurse.get(url)
+        pages += [h["id"] for h in answer.get_json()]
+        found = [part for part in answer.headers.get("Link", "").split(", ") if part.endswith('rel="next"')]
+        url = found[0][1:found[0].index(">")] if found else None
+    assert sorted(pages) == sorted(made)
+    short = nurse.get("/api/v1/handoffs?per_page=2&page=2")  # a page that is not full is the last: exact total
+    assert short.headers["X-Total-Count"] == "3" and 'rel="last"' in short.headers["Link"]
+    monkeypatch.setattr(pagination, "COUNT_LIMIT", 3)
+    assert nurse.get("/api/v1/handoffs?per_page=1").headers["X-Total-Count"] == "3"
+
+
 def test_handoff_stays_pinned_to_its_checklist_version(nurse, admin, make_handoff):
     handoff, etag = make_handoff(data={})
     definition = admin.get("/api/v1/checklists/discharge").get_json()

@@ -66,6 +66,7 @@ def from_environment(overrides: dict | None = None) -> dict:
         # Documents (README "Rendering"): where PDFs are rendered, how long one may take, how big it may be.
         "HANDOFF_RENDER_BACKEND": env.get("HANDOFF_RENDER_BACKEND", "inline"),
         "HANDOFF_RENDER_PROCESSES": int(env.get("HANDOFF_RENDER_PROCESSES", "1")),
+        "HANDOFF_RENDER_NICE": int(env.get("HANDOFF_RENDER_NICE", "10")),
         "HANDOFF_RENDER_TIMEOUT_SECONDS": float(env.get("HANDOFF_RENDER_TIMEOUT_SECONDS", "20")),
         "HANDOFF_RENDER_WAIT_SECONDS": float(env.get("HANDOFF_RENDER_WAIT_SECONDS", "25")),
         "HANDOFF_RENDER_MAX_HTML_BYTES": int(env.get("HANDOFF_RENDER_MAX_HTML_BYTES", str(4 * ONE_MIB))),
@@ -148,6 +149,8 @@ def _check_render_backend(config: dict) -> None:
                            "there. The embedded SQLite default renders in-process (HANDOFF_RENDER_BACKEND=inline).")
     if config["HANDOFF_RENDER_PROCESSES"] < 1:
         raise RuntimeError("HANDOFF_RENDER_PROCESSES must be 1 or more.")
+    if not 0 <= config["HANDOFF_RENDER_NICE"] <= 19:
+        raise RuntimeError("HANDOFF_RENDER_NICE must be from 0 (the web workers' priority) to 19 (the lowest).")
 
 
 # --- Hospital single sign-on (DESIGN 3.9, README "Single sign-on"; handoff/sso) ------------------------------

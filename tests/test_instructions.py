@@ -353,6 +353,33 @@ SENTENCES = [
     (med('650 mg', 'PO', 'q6h PRN fever', ['as_needed']),
      'Take 650 mg by mouth every 6 hours, only if needed for fever.',
      'Tome 650 mg por la boca cada 6 horas, solo si lo necesita para la fiebre.'),
+    # A thousands comma: kept in English; in Spanish, where many read it as a decimal mark, never written.
+    (med('1,000 mg', 'PO', 'BID'),
+     'Take 1,000 mg by mouth in the morning and 1,000 mg in the evening.',
+     'Tome 1000 mg por la boca por la mañana y 1000 mg por la tarde.'),
+    (med('5,000 units', 'SQ', 'q8h'),
+     'Inject 5,000 units under the skin every 8 hours.',
+     'Inyecte 5000 unidades debajo de la piel cada 8 horas.'),
+    (med('50,000 units', 'PO', 'weekly'),
+     'Take 50,000 units by mouth once a week.',
+     'Tome 50\u00a0000 unidades por la boca una vez a la semana.'),
+    (med('2,5 mg', 'VO', 'c/24h'),  # a decimal comma, typed by a Spanish-trained clinician: copied as typed
+     'Take 2,5 mg by mouth every 24 hours.',
+     'Tome 2,5 mg por la boca cada 24 horas.'),
+    # Daily limits, composed (never split at the comma of "3,000" into "max 3" and "000 mg/day").
+    (med('500 mg', 'PO', 'q6h PRN pain, max 3,000 mg/day', ['as_needed']),
+     'Take 500 mg by mouth every 6 hours, only if needed for pain, no more than 3,000 mg in one day.',
+     'Tome 500 mg por la boca cada 6 horas, solo si lo necesita para el dolor, no más de 3000 mg en un día.'),
+    (med('1-2 tabs', 'PO', 'q6h prn pain, max 8 tabs in 24 hours', ['as_needed']),
+     'Take 1 to 2 tablets by mouth every 6 hours, only if needed for pain, no more than 8 tablets in 24 hours.',
+     'Tome 1 a 2 tabletas por la boca cada 6 horas, solo si lo necesita para el dolor, no más de 8 tabletas en 24 '
+     'horas.'),
+    (med('650 mg', 'PO', 'q6h PRN fever; do not exceed 3 g/day', ['as_needed']),
+     'Take 650 mg by mouth every 6 hours, only if needed for fever, no more than 3 g in one day.',
+     'Tome 650 mg por la boca cada 6 horas, solo si lo necesita para la fiebre, no más de 3 g en un día.'),
+    (med('500 mg', 'VO', 'c/6h si lo necesita para el dolor, máximo 3000 mg al día', ['as_needed']),
+     'Take 500 mg by mouth every 6 hours, only if needed for pain, no more than 3000 mg in one day.',
+     'Tome 500 mg por la boca cada 6 horas, solo si lo necesita para el dolor, no más de 3000 mg en un día.'),
 ]
 
 
@@ -446,6 +473,7 @@ def test_amount_per_time_keeps_numbers_and_units(dose, english, spanish):
     (med("1 drop", "OU", "BID"), ("OU",)),
     (med("2 tabs", "PO", "daily x 3 days, then 1 tab daily"), ("daily x 3 days, then 1 tab daily",)),
     (med("5 mg", "PO", "daily", until="next Friday"), ("next Friday",)),
+    (med("500 mg", "PO", "q6h PRN, max 3,000 mg/week"), ("max 3,000 mg/week",)),  # one piece, as typed
 ])
 def test_what_cannot_be_composed_is_left_out_and_returned_as_typed(medication, untranslated):
     for lang in ("en", "es"):
@@ -548,4 +576,18 @@ def test_every_number_of_a_table_dose_is_in_its_sentences(medication, english):
     spanish = compose(medication, "es").text
     for number in re.findall(r"\d+(?:[.,/]\d+)*", medication["dose"]):
         if compose(medication, "en").amount_per_time:
-            assert number in english and number in spanish
+            thousands = re.fullmatch(r"\d{1,3}(?:,\d{3})+", number)  # written without its comma in Spanish
+            assert number in english
+            assert (number.replace(",", "") if thousands else number) in spanish.replace("\u00a0", "")
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.integers(min_value=1_000, max_value=9_999_999), form=st.sampled_from(["mg", "units", "mcg", "mL"]))
+def test_a_thousands_comma_keeps_its_value_and_never_reaches_a_spanish_reader(value, form):
+    typed = f"{value:,} {form}"
+    english, spanish = compose(med(typed, "PO", "daily"), "en"), compose(med(typed, "PO", "daily"), "es")
+    assert english.amount_per_time.startswith(f"{value:,} ")  # as typed
+    number = spanish.amount_per_time.split(" ")[0]
+    assert "," not in spanish.text and "." not in number
+    assert int(number.replace("\u00a0", "")) == value  # the same amount, read by any reader
+    assert (number == str(value)) is (value < 10_000)  # grouped by no-break spaces from five digits

@@ -7,6 +7,11 @@ frequency, and in Spanish compose the sentence in Spanish rather than swap words
 `compose(medication, lang)` parses the dose, route and frequency fields into meaning (amounts, route, times of day,
 interval, "only if needed for ...", meals, duration) and writes one sentence from that meaning. Safety rules:
 - Numbers and units are copied exactly as typed ("8.6/50 mg", "0.5 mL", "21 mg/24 h"); a dose is never guessed.
+  One exception, for safety: a thousands comma ("1,000 mg", "5,000 units") is a decimal comma to many Spanish
+  readers ("1,000" would read as 1), so in Spanish the number is written without it ("1000 mg"), and from five
+  digits grouped by a no-break space as the RAE and SI write them ("50 000 unidades"). English keeps it as typed.
+- A daily limit ("max 3,000 mg/day", "no more than 8 tabs in 24 hours") is composed into the sentence ("no more
+  than 3,000 mg in one day"); a comma inside a number never splits it into two pieces.
 - A dose with any word we do not understand is not composed at all: the whole dose goes to `untranslated` and the
   sentence says "your dose" (dropping a word like "total" from a dose could change how much is taken).
 - Other text we cannot compose (reasons we cannot translate safely, "while on oxycodone", "as directed by Dr. Lee")
@@ -231,7 +236,8 @@ def _alternation(spellings) -> str:
     return "|".join(re.escape(s).replace(r"\ ", r"\s+") for s in sorted(spellings, key=len, reverse=True))
 
 
-_NUM = r"(?:\d+(?:[.,]\d+)?|[.,]\d+)(?:/\d+(?:[.,]\d+)?)*"
+_THOUSANDS = r"\d{1,3}(?:,\d{3})+(?![\d.,])"  # "1,000", "50,000": a US thousands comma, not a decimal one
+_NUM = rf"(?:{_THOUSANDS}|\d+(?:[.,]\d+)?|[.,]\d+)(?:/\d+(?:[.,]\d+)?)*"
 _RANGE = rf"(?P<n>{_NUM})(?:\s*(?P<dash>-|–|to|a)\s*(?P<m>{_NUM}))?"
 _END = r"(?![\w/])"
 _TIME_UNIT_RE = _alternation(_TIME_UNIT_BY_SPELLING)
@@ -257,6 +263,7 @@ class _Sig:
         self.reason_unknown = False
         self.duration: tuple | None = None  # (n, m, unit)
         self.max_doses: str | None = None
+        self.daily_limit: tuple[dict, str] | None = None  # (amount, "day" | "24h")
         self.new_patch = False
         self.notes: list[str] = []
 
@@ -304,7 +311,10 @@ def _per_day(base) -> int | None:
 
 
 def _number(text: str):
-    """The value of a typed number ("1/2", "0,5", "2"), to choose singular or plural; None when not one number."""
+    """The value of a typed number ("1/2", "0,5", "2", "1,000"), to choose singular or plural; None when not one
+    number."""
+    if re.fullmatch(_THOUSANDS, text):
+        return Fraction(text.replace(",", ""))
     parts = text.replace(",", ".").split("/")
     try:
         if len(parts) == 1:
@@ -363,6 +373,17 @@ def _max_doses(sig, m):
     if sig.max_doses is not None:
         raise _Conflict
     sig.max_doses = m.group("k")
+
+
+def _daily_limit(sig, m):
+    """"max 3,000 mg/day": the most to take in one day (or in 24 hours, when that is what was typed)."""
+    form = m.group("form")
+    amount = {"n": m.group("n"), "m": None, "form": _SPELLING_TO_FORM[form.lower()] if form else None,
+              "symbol": m.group("symbol")}
+    span = "24h" if m.group("hours") or m.group("hours2") else "day"
+    if sig.daily_limit is not None and sig.daily_limit != (amount, span):
+        raise _Conflict
+    sig.daily_limit = (amount, span)
 
 
 def _weekday(key):
@@ -451,6 +472,12 @@ _RULES = [
     # Duration and limits.
     _rule(rf"(?:x|for|por|durante)\s*(?P<n>\d+)(?:\s*(?:-|–|to|a)\s*(?P<m>\d+))?\s*(?P<unit>{_TIME_UNIT_RE})\.?"
           r"(?:\s+only|\s+solamente)?", _duration),
+    _rule(r"(?:max(?:imum)?\.?(?:\s+of)?|no\s+more\s+than|(?:do\s+)?not\s+(?:to\s+)?exceed|NTE|m[aá]x(?:imo)?\.?"
+          r"(?:\s+de)?|no\s+m[aá]s\s+de|sin\s+pasar\s+de)\s*"
+          rf"(?P<n>{_NUM})\s*(?:(?P<form>{_FORM_RE})\.?|(?P<symbol>mcg|µg|mg|mEq|mmol|mL|ml|IU|UI|gm|g|L|cc))"
+          r"\s*(?:/\s*(?:(?P<hours>24\s*h(?:rs?|ours?)?)|d(?:ay)?|d[ií]a)"
+          r"|\s+(?:a|per|each|every|in\s+(?:a|one|1))\s+day|\s+(?:al|por|en\s+un|cada)\s+d[ií]a"
+          r"|\s+(?:in|en|per|every|cada)\s+(?P<hours2>24\s*h(?:rs?|ours?|oras)?))", _daily_limit),
     _rule(r"(?:x|up\s+to|max(?:imum)?\.?(?:\s+of)?|hasta|m[aá]ximo)\s*(?P<k>\d+)\s*(?:doses|dose|dosis)",
           _max_doses),
     # Patches replaced each day.
@@ -474,9 +501,12 @@ _REASON = re.compile(r"(?:(?:the|el|la|los|las)\s+)?(?:" + _alternation(_REASON_
 _REASON_JOIN = re.compile(r"\s*(?:/|,|\bor\b|\bo\b|\band\b|\by\b|&)\s*", re.IGNORECASE)
 _SEQUENCE = re.compile(r"\b(?:then|followed\s+by|taper|luego|despu[eé]s\s+(?!de\b|del\b)|y\s+despu[eé]s)",
                        re.IGNORECASE)
-_SEPARATORS = re.compile(r"(?:[\s,;:()\[\]+&=]|\.(?!\d)|/(?!\d)|-(?=\s)|–)+")
-_HARD_BREAK = re.compile(r"[,;()\[\]\n]")
-_WORD = re.compile(r"[^\s,;()\[\]]+")
+# The comma of "3,000" is part of the number, never a break between words; any other comma is.
+_IN_NUMBER = r"(?<=\d),(?=\d{3}(?!\d))"
+_COMMA = r"(?:(?<!\d),|,(?!\d{3}(?!\d)))"
+_SEPARATORS = re.compile(rf"(?:[\s;:()\[\]+&=]|{_COMMA}|\.(?!\d)|/(?!\d)|-(?=\s)|–)+")
+_HARD_BREAK = re.compile(rf"[;()\[\]\n]|{_COMMA}")
+_WORD = re.compile(rf"(?:[^\s,;()\[\]]|{_IN_NUMBER})+")
 
 
 def _scan(text: str, field: str, sig: _Sig) -> list[str]:
@@ -499,7 +529,7 @@ def _scan(text: str, field: str, sig: _Sig) -> list[str]:
     # a reader sees the phrase as typed, not scattered words. Punctuation such as a comma ends a chunk.
     chunks, current = [], None
     for start, end, kind in spans:
-        if kind == "known" or (current and _HARD_BREAK.search(text, current[1], start)):
+        if kind == "known" or (current and _hard_break(text, current[1], start)):
             if current and current[2]:
                 chunks.append(text[current[0]:current[1]])
             current = None
@@ -512,6 +542,12 @@ def _scan(text: str, field: str, sig: _Sig) -> list[str]:
     if current and current[2]:
         chunks.append(text[current[0]:current[1]])
     return [chunk.strip(" .,;:-") for chunk in chunks if chunk.strip(" .,;:-")]
+
+
+def _hard_break(text: str, start: int, end: int) -> bool:
+    """Whether punctuation between two words ends a chunk (searched in the whole text: "3,000" looks ahead)."""
+    found = _HARD_BREAK.search(text, start)
+    return found is not None and found.start() < end
 
 
 def _read_one(text: str, pos: int, field: str, sig: _Sig):
@@ -584,9 +620,23 @@ def _field(medication: dict, key: str) -> str:
 _PER_HOURS = re.compile(r"/\s*(\d+)\s*(?:h|hr|hrs)\b\.?", re.IGNORECASE)
 
 
+def _written_number(typed: str | None, lang: str) -> str | None:
+    """The typed number, untouched but for a thousands comma in Spanish (see the module docstring): "1,000" is
+    "1000" and "50,000" is "50 000" (a no-break space), never a comma a reader could take for a decimal mark."""
+    if typed is None or lang == "en" or not re.fullmatch(_THOUSANDS, typed):
+        return typed
+    digits = typed.replace(",", "")
+    if len(digits) <= 4:
+        return digits
+    head = len(digits) % 3 or 3
+    return "\u00a0".join([digits[:head]] + [digits[i:i + 3] for i in range(head, len(digits), 3)])
+
+
 def _count_words(amount: dict, lang: str, new: bool = False) -> str:
     """"2 tablets", "1 a 2 tabletas", "40 mg": the typed number untouched, the form word in the language."""
     n, m, form, symbol = amount["n"], amount["m"], amount["form"], amount["symbol"]
+    value = _number(m or n) if n else None
+    n, m = _written_number(n, lang), _written_number(m, lang)
     if form == "layer":
         return {"en": "a thin layer", "es": "una capa fina"}[lang]
     if form == "small_amount":
@@ -596,7 +646,6 @@ def _count_words(amount: dict, lang: str, new: bool = False) -> str:
         # A rate's time in words, as the dose itself reads after the glossary: "21 mg/24 h" is "21 mg/24 hours".
         symbol = _PER_HOURS.sub(lambda rate: f"/{rate.group(1)} {'hours' if lang == 'en' else 'horas'}", symbol)
         return f"{number} {symbol}"
-    value = _number(m or n)
     plural = value is None or value > 1
     word = _FORMS[form][1][lang][1 if plural else 0]
     if new and form == "patch":  # "1 new patch", "1 parche nuevo"
@@ -820,6 +869,13 @@ def _compose(medication: dict, lang: str, until_text) -> Instruction:
         qualifiers.append(needed)
     if sig.max_doses:
         qualifiers.append(f"up to {sig.max_doses} doses" if en else f"hasta {sig.max_doses} dosis")
+    if sig.daily_limit:
+        limit, span = sig.daily_limit
+        most = _count_words(limit, lang)
+        if en:
+            qualifiers.append(f"no more than {most} {'in 24 hours' if span == '24h' else 'in one day'}")
+        else:
+            qualifiers.append(f"no más de {most} {'en 24 horas' if span == '24h' else 'en un día'}")
     if sig.duration:
         n, m, unit = sig.duration
         one, many = _TIME_UNITS[unit][1 if en else 2]

@@ -10,6 +10,11 @@ web worker that runs threads and holds database connections. A process is replac
 
 One pool per process that renders (a web worker in the embedded default, `flask render worker` in
 production), started on first use, sized by `HANDOFF_RENDER_PROCESSES`.
+
+Render processes run at a lower CPU priority (`HANDOFF_RENDER_NICE`, default 10): on a web host that
+renders for itself, a nurse's save (a few milliseconds of CPU) then runs as soon as it arrives instead of
+queueing behind a second of WeasyPrint, and the render simply finishes a little later. On an idle host, or
+a render host that does nothing else, the priority changes nothing.
 """
 
 from __future__ import annotations
@@ -62,6 +67,12 @@ def run(render: Render) -> bytes:
     return renderer.render_pdf_within(render.layouts, max_pages=render.max_pages, static_root=static_root)
 
 
+def _lower_priority(nice: int) -> None:
+    """Each render process's first act (the pool's initializer): step back behind the request threads."""
+    if nice > 0:
+        os.nice(nice)
+
+
 def _pause_at(hold: str) -> None:
     """Tests only: say "started" (opening the `started` FIFO blocks until the test reads it), then wait until
     the test opens and closes `release`. A render held and never released is what a runaway render looks like."""
@@ -72,11 +83,13 @@ def _pause_at(hold: str) -> None:
 
 
 class Pool:
-    def __init__(self, processes: int):
+    def __init__(self, processes: int, nice: int = 0):
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["handoff.documents.renderer"])
         self.processes = processes
-        self._pool = ProcessPool(max_workers=processes, max_tasks=MAX_TASKS_PER_PROCESS, context=context)
+        self.nice = nice
+        self._pool = ProcessPool(max_workers=processes, max_tasks=MAX_TASKS_PER_PROCESS, context=context,
+                                 initializer=_lower_priority, initargs=(nice,))
         self._lock = threading.Lock()
         self.started = 0  # renders handed to a process, for tests and logs
 
@@ -111,12 +124,12 @@ _POOL_PID: int | None = None
 _POOL_LOCK = threading.Lock()
 
 
-def shared(processes: int) -> Pool:
+def shared(processes: int, nice: int = 0) -> Pool:
     """This process's pool (a forked web worker gets its own, never its parent's)."""
     global _POOL, _POOL_PID
     with _POOL_LOCK:
         if _POOL is None or _POOL_PID != os.getpid():
-            _POOL = Pool(processes)
+            _POOL = Pool(processes, nice)
             _POOL_PID = os.getpid()
             atexit.register(_POOL.stop)
         return _POOL

@@ -133,7 +133,7 @@ def _render(render: Render, *, wait: float | None = None) -> bytes:
     config = current_app.config
     time_limit = min(config["HANDOFF_RENDER_TIMEOUT_SECONDS"], render.time_limit or float("inf"))
     try:
-        return shared(config["HANDOFF_RENDER_PROCESSES"]).render(
+        return shared(config["HANDOFF_RENDER_PROCESSES"], config["HANDOFF_RENDER_NICE"]).render(
             render, time_limit=time_limit, wait=wait or config["HANDOFF_RENDER_WAIT_SECONDS"])
     except RenderStopped as stopped:
         log.warning("render stopped: %s", stopped)

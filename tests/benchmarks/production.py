@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import multiprocessing
 import os
 import shutil
 import statistics
@@ -29,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -325,15 +327,29 @@ class Bench:
                 db.session.rollback()
 
 
-def weasyprint_alone(html: str) -> tuple[float, int]:
-    """Seconds WeasyPrint takes on `html` through the app's one renderer module (its fetcher, its fonts), and pages."""
-    import pypdf  # noqa: F401  (imported before timing: the page count reads the PDF afterwards)
+RENDER_NICE = int(os.environ.get("HANDOFF_RENDER_NICE", "10"))  # the server's render processes run this far back
+_ALONE: ProcessPoolExecutor | None = None
 
+
+def _render_timed(html: str) -> tuple[float, bytes]:
     from handoff.documents import renderer
 
     start = time.perf_counter()
     body = renderer.render_pdf(html, static_root=ROOT / "static")
-    took = time.perf_counter() - start
+    return time.perf_counter() - start, body
+
+
+def weasyprint_alone(html: str) -> tuple[float, int]:
+    """Seconds WeasyPrint takes on `html` through the app's one renderer module (its fetcher, its fonts), and pages.
+
+    It runs in a process of its own at the server's render priority (`HANDOFF_RENDER_NICE`), so both sides of
+    "uncached PDF / WeasyPrint alone" meet the machine at the same priority; the time is taken inside it."""
+    global _ALONE
+    if _ALONE is None:
+        _ALONE = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=os.nice,
+                                     initargs=(RENDER_NICE,))
+        _ALONE.submit(_render_timed, reference_html(1)).result()  # imports and fonts loaded before any timing
+    took, body = _ALONE.submit(_render_timed, html).result()
     return took, _pages(body)
 
 

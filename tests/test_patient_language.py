@@ -132,6 +132,19 @@ def test_the_clinician_pdf_states_the_summary_language_and_what_was_left(nurse, 
     assert "summary is in English; nothing in it was left untranslated" in text
 
 
+def test_the_clinician_pdf_follows_the_memory_a_draft_reads(nurse, physician, spanish_discharge):
+    """The summary's untranslated list is composed once per inputs (documents.service._untranslated): a new entry
+    in the memory is a new input, so a draft's clinician PDF stops listing the text at once."""
+    handoff, _ = spanish_discharge
+    url = f"/api/v1/handoffs/{handoff['id']}/documents/clinician.pdf"
+    assert "warning_signs.1.sign" in pdf_text(nurse.get(url).data)
+    assert nurse.get(url).headers["X-Document-Cache"] == "hit"
+    added = physician.post("/api/v1/translations", json={"lang": "es", "source": SIGN, "text": "Le falta el aire."})
+    assert added.status_code == 201
+    again = nurse.get(url)
+    assert again.headers["X-Document-Cache"] == "miss" and "warning_signs.1.sign" not in pdf_text(again.data)
+
+
 def test_the_demo_shows_a_spanish_reader_with_english_text_partly_translated(app, client):
     result = app.test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output

@@ -11,6 +11,8 @@ bounded pool or the render queue). Signing starts the renders of the new revisio
 """
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from flask import current_app, render_template
@@ -18,7 +20,7 @@ from flask_babel import force_locale
 
 from ..audit import service as audit
 from ..checklists import service as checklists
-from ..common import utcnow
+from ..common import canonical_json, sha256_hex, utcnow
 from ..domain import Actor, NotFound
 from ..extensions import db
 from ..handoffs import service as handoffs
@@ -105,9 +107,35 @@ def _summary_language(source: DocumentSource) -> dict | None:
         return None
     lang = _language(source.patient, None)
     localizer = localizer_for(source, lang)
-    with force_locale(lang):
+    return {"language": LANGUAGE_NAMES[lang], "untranslated": _untranslated(source, localizer)}
+
+
+_UNTRANSLATED: OrderedDict[str, list[dict]] = OrderedDict()
+_UNTRANSLATED_LOCK = threading.Lock()
+_UNTRANSLATED_KEPT = 256
+
+
+def _untranslated(source: DocumentSource, localizer: Localizer) -> list[dict]:
+    """What the patient's summary leaves untranslated, composed once per process for the same inputs.
+
+    Composing the whole summary to learn it is most of the work of building the clinician PDF's HTML, and the
+    HTML is built on every request for that PDF, a cache hit included (cache.key_of). What the summary leaves
+    untranslated depends only on the revision's data (its content hash), the language and the translations the
+    localizer found; the code is this process's own. So the answer is kept here, a few hundred at most."""
+    key = sha256_hex(canonical_json({"content": source.revision.content_hash, "lang": localizer.lang,
+                                     "translations": sorted(localizer.translations.items())}))
+    with _UNTRANSLATED_LOCK:
+        if key in _UNTRANSLATED:
+            _UNTRANSLATED.move_to_end(key)
+            return [dict(item) for item in _UNTRANSLATED[key]]
+    with force_locale(localizer.lang):
         build_patient_summary(source.patient, source.revision.data or {}, localizer)
-    return {"language": LANGUAGE_NAMES[lang], "untranslated": _unique(localizer.untranslated)}
+    found = _unique(localizer.untranslated)
+    with _UNTRANSLATED_LOCK:
+        _UNTRANSLATED[key] = [dict(item) for item in found]
+        while len(_UNTRANSLATED) > _UNTRANSLATED_KEPT:
+            _UNTRANSLATED.popitem(last=False)
+    return found
 
 
 def board_sheet_pdf(actor: Actor, unit: str) -> bytes:

@@ -144,6 +144,42 @@ def test_indexeddb_holds_no_patient_data_in_the_clear_and_logout_empties_it(tabl
     assert not [url for url in cached if "/api/" in url]
 
 
+def test_a_shared_tablet_changing_hands_asks_before_deleting_unsent_work(tablet, make_user):
+    first = make_user("nurse", "gia")
+    make_user("nurse", "hal")
+    context, page = tablet()
+    sign_in(page, "gia")
+    start_discharge_for_new_patient(page, "Handover")
+    page.click("#save")
+    wait_until_saved(page, 1)
+    handoff_id = first.get("/api/v1/handoffs").get_json()[0]["id"]
+    context.set_offline(True)  # an edit that cannot be sent yet: one item waits in the outbox
+    page.fill('[data-path="encounter.unit"]', "Unsent unit")
+    page.click("#save")
+    page.wait_for_selector('#sync-status[data-state="waiting"]')
+    page.reload()
+    page.click("#switch-user")  # "Sign in as someone else" on gia's unlock screen
+    context.set_offline(False)
+    for choice in ("cancel", "confirm"):
+        page.fill("#login-username", "hal")
+        page.fill("#login-password", PASSWORD)
+        page.click("#login-submit")
+        page.wait_for_selector("#switch-user-title")
+        assert page.inner_text("#switch-user-title") == "Delete gia's unsent work?"
+        assert "holds 1 unsent item of gia" in page.inner_text("#switch-user-text")
+        if choice == "cancel":
+            page.click("#switch-user .button-row button:not(#switch-user-confirm)")
+            page.wait_for_selector("text=Not signed in. gia's work is still on this tablet.")
+            outbox = [store for store in json.loads(indexeddb_dump(page)) if store["store"] == "outbox"]
+            assert len(outbox[0]["rows"]) == 1 and "Unsent unit" not in outbox[0]["rows"][0]  # kept, encrypted
+        else:
+            page.click("#switch-user-confirm")
+            page.wait_for_selector("#nav-patients")
+    stores = {store["store"]: store["rows"] for store in json.loads(indexeddb_dump(page))}
+    assert stores["outbox"] == [] and stores["drafts"] == []  # gia's work is gone, as the dialog said
+    assert [r["number"] for r in first.get(f"/api/v1/handoffs/{handoff_id}/revisions").get_json()] == [1]
+
+
 def test_screens_at_tablet_size(tablet, make_user, make_handoff, nurse):
     discharge = copy.deepcopy(load_scenario("discharge-heart-failure"))
     make_user("nurse", "fay")

@@ -3,7 +3,7 @@
 // deletes the previous nurse's data, after a warning.
 import { el } from "../dom.js";
 import { t } from "../i18n/index.js";
-import { confirmDialog, languageField, passwordDialog, withStrong } from "./ui.js";
+import { confirmSwitchUser, languageField, passwordDialog, withStrong } from "./ui.js";
 import { createPinScreens, endLeftoverSession, isPinVault, ssoButton, ssoConfig } from "./pin-unlock.js";
 
 /**
@@ -143,21 +143,9 @@ export function createAuth({ root, chrome, session, api, store, vaultCrypto, wip
 
     if (vault && vault.username !== username) {
       // A shared tablet changing hands: the previous nurse's data goes, after a warning.
-      const unsent = await store.outboxCount();
-      if (unsent > 0) {
-        const ok = await confirmDialog({
-          id: "switch-user",
-          confirmId: "switch-user-confirm",
-          danger: true,
-          title: t("auth.switchUserTitle", { name: vault.username }),
-          text: t("auth.switchUserText", { count: unsent, name: vault.username, newName: username }),
-          confirmLabel: t("auth.switchUserConfirm", { count: unsent }),
-          cancelLabel: t("common.cancel"),
-        });
-        if (!ok) {
-          await api.logout().catch(() => {});
-          throw new Error(t("auth.stillOnTablet", { name: vault.username }));
-        }
+      if (!(await confirmSwitchUser(store, vault.username, username))) {
+        await api.logout().catch(() => {});
+        throw new Error(t("auth.stillOnTablet", { name: vault.username }));
       }
       await wipeLocalData();
       await openVault(null, username, password);

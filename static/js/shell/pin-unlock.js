@@ -4,7 +4,7 @@
 import { el } from "../dom.js";
 import { t } from "../i18n/index.js";
 import { clearTries, countTry, asPinVault, isPinVault, pinProblem, PIN_MIN_DIGITS, triesLeft } from "../pin.js";
-import { confirmDialog, withStrong } from "./ui.js";
+import { confirmDialog, confirmSwitchUser, withStrong } from "./ui.js";
 
 const SSO_LOGIN = "/auth/oidc/login";
 // Set when too many wrong PINs wiped the tablet: the server session this tablet may still hold must
@@ -108,22 +108,10 @@ export function createPinScreens({
     }
     if (vault) {
       // A shared tablet changing hands: the previous nurse's data goes, after a warning.
-      const unsent = await store.outboxCount();
-      if (unsent > 0) {
-        const ok = await confirmDialog({
-          id: "switch-user",
-          confirmId: "switch-user-confirm",
-          danger: true,
-          title: t("auth.switchUserTitle", { name: vault.username }),
-          text: t("auth.switchUserText", { count: unsent, name: vault.username, newName: username }),
-          confirmLabel: t("auth.switchUserConfirm", { count: unsent }),
-          cancelLabel: t("common.cancel"),
-        });
-        if (!ok) {
-          await api.logout().catch(() => {});
-          showUnlock(vault, { message: t("auth.stillOnTablet", { name: vault.username }) });
-          return;
-        }
+      if (!(await confirmSwitchUser(store, vault.username, username))) {
+        await api.logout().catch(() => {});
+        showUnlock(vault, { message: t("auth.stillOnTablet", { name: vault.username }) });
+        return;
       }
       await wipeLocalData();
     }

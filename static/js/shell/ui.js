@@ -63,6 +63,24 @@ export function confirmDialog({
  * A modal asking for a password: {dialog, form, input, error}. `buttons` go in its button row;
  * Escape does not close it (the caller decides what cancel means).
  */
+/**
+ * A shared tablet changing hands: with drafts or changes not yet sent, ask before the previous
+ * nurse's data is deleted. Resolves true when nothing is waiting or the nurse confirms.
+ */
+export async function confirmSwitchUser(store, previousName, newName) {
+  const unsent = await store.outboxCount();
+  if (unsent === 0) return true;
+  return confirmDialog({
+    id: "switch-user",
+    confirmId: "switch-user-confirm",
+    danger: true,
+    title: t("auth.switchUserTitle", { name: previousName }),
+    text: t("auth.switchUserText", { count: unsent, name: previousName, newName }),
+    confirmLabel: t("auth.switchUserConfirm", { count: unsent }),
+    cancelLabel: t("common.cancel"),
+  });
+}
+
 export function passwordDialog({ id, titleId, title, text, inputId, label, autocomplete, errorId, buttons }) {
   const error = el("p", { class: "form-error", role: "alert", id: errorId });
   const input = el("input", { id: inputId, type: "password", autocomplete });

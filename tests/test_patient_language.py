@@ -145,6 +145,17 @@ def test_the_clinician_pdf_follows_the_memory_a_draft_reads(nurse, physician, sp
     assert again.headers["X-Document-Cache"] == "miss" and "warning_signs.1.sign" not in pdf_text(again.data)
 
 
+def test_a_signed_clinician_pdf_keeps_the_memory_pinned_at_signing(nurse, physician, spanish_discharge):
+    handoff, etag = spanish_discharge
+    assert nurse.post(f"/api/v1/handoffs/{handoff['id']}/finalize", headers={"If-Match": etag}).status_code == 200
+    url = f"/api/v1/handoffs/{handoff['id']}/documents/clinician.pdf"
+    before = pdf_text(nurse.get(url).data)
+    assert "warning_signs.1.sign" in before
+    physician.post("/api/v1/translations", json={"lang": "es", "source": SIGN, "text": "Le falta el aire."})
+    after = nurse.get(url)
+    assert after.headers["X-Document-Cache"] == "hit" and pdf_text(after.data) == before  # what was signed
+
+
 def test_the_demo_shows_a_spanish_reader_with_english_text_partly_translated(app, client):
     result = app.test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output

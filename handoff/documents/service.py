@@ -46,14 +46,22 @@ def _language(patient, lang: str | None) -> str:
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def localizer_for(source: DocumentSource, lang: str) -> Localizer:
-    """A signed revision reads the translation memory as it stood at signing (DESIGN 3.6)."""
+def localizer_for(source: DocumentSource, lang: str, through: int | None = None) -> Localizer:
+    """A signed revision reads the translation memory as it stood at signing (DESIGN 3.6); `through`, when given,
+    is the newest entry to read (memory_state)."""
     data = source.revision.data or {}
-    through = source.signature.translations_through if source.signature else None
-    if source.signature and through is None:
-        through = 0  # signed before the memory existed: no entry is newer than that signature
+    if through is None and source.signature:
+        through = memory_state(source)
     translations = translation_memory.lookup(lang, translation_sources(patient_texts(data)), through)
     return Localizer(lang, translations, translation_memory.normalize)
+
+
+def memory_state(source: DocumentSource) -> int:
+    """The translation memory a revision's summary reads, as the newest entry it may use: pinned at signing, else
+    the newest now. Entries are only ever added (a later one supersedes), so this id is the memory's whole state."""
+    if source.signature:
+        return source.signature.translations_through or 0  # None: signed before the memory existed
+    return translation_memory.newest_id() or 0
 
 
 def summary_html(source: DocumentSource, lang: str, *, large_print: bool = False,
@@ -106,8 +114,7 @@ def _summary_language(source: DocumentSource) -> dict | None:
     if source.handoff.checklist_key != "discharge":
         return None
     lang = _language(source.patient, None)
-    localizer = localizer_for(source, lang)
-    return {"language": LANGUAGE_NAMES[lang], "untranslated": _untranslated(source, localizer)}
+    return {"language": LANGUAGE_NAMES[lang], "untranslated": _untranslated(source, lang)}
 
 
 _UNTRANSLATED: OrderedDict[str, list[dict]] = OrderedDict()
@@ -115,20 +122,22 @@ _UNTRANSLATED_LOCK = threading.Lock()
 _UNTRANSLATED_KEPT = 256
 
 
-def _untranslated(source: DocumentSource, localizer: Localizer) -> list[dict]:
+def _untranslated(source: DocumentSource, lang: str) -> list[dict]:
     """What the patient's summary leaves untranslated, composed once per process for the same inputs.
 
     Composing the whole summary to learn it is most of the work of building the clinician PDF's HTML, and the
     HTML is built on every request for that PDF, a cache hit included (cache.key_of). What the summary leaves
-    untranslated depends only on the revision's data (its content hash), the language and the translations the
-    localizer found; the code is this process's own. So the answer is kept here, a few hundred at most."""
-    key = sha256_hex(canonical_json({"content": source.revision.content_hash, "lang": localizer.lang,
-                                     "translations": sorted(localizer.translations.items())}))
+    untranslated depends only on the revision's data (its content hash), the language and the translation
+    memory it reads (memory_state); the code is this process's own. So the answer is kept here, a few hundred
+    at most, and a hit reads nothing of the memory."""
+    through = memory_state(source)
+    key = sha256_hex(canonical_json({"content": source.revision.content_hash, "lang": lang, "through": through}))
     with _UNTRANSLATED_LOCK:
         if key in _UNTRANSLATED:
             _UNTRANSLATED.move_to_end(key)
             return [dict(item) for item in _UNTRANSLATED[key]]
-    with force_locale(localizer.lang):
+    localizer = localizer_for(source, lang, through)
+    with force_locale(lang):
         build_patient_summary(source.patient, source.revision.data or {}, localizer)
     found = _unique(localizer.untranslated)
     with _UNTRANSLATED_LOCK:

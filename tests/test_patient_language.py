@@ -156,6 +156,25 @@ def test_a_signed_clinician_pdf_keeps_the_memory_pinned_at_signing(nurse, physic
     assert after.headers["X-Document-Cache"] == "hit" and pdf_text(after.data) == before  # what was signed
 
 
+def test_a_composed_dose_is_shown_in_the_patients_language_and_never_with_a_thousands_comma(
+        nurse, make_patient, make_handoff, discharge_scenario):
+    data = copy.deepcopy(discharge_scenario["data"])
+    data["medications"].append({"name": "Ergocalciferol", "dose": "50,000 units", "route": "PO", "frequency": "weekly",
+                                "status": "new"})
+    data["medications"].append({"name": "Acetaminophen", "dose": "500 mg", "route": "PO", "status": "new",
+                                "frequency": "q6h PRN pain, max 3,000 mg/day"})
+    handoff, _ = make_handoff(data=data, patient=make_patient(preferred_language="es"))
+    html = summary(nurse, handoff["id"])
+    assert "50\u00a0000 unidades" in html and "Tome 50\u00a0000 unidades por la boca una vez a la semana." in html
+    assert "no más de 3000 mg en un día." in html
+    assert not re.search(r"\d,\d{3}", html)  # neither "50,000" beside the name nor "3,000" in a leftover
+    paths = {item["path"] for item in untranslated(nurse, handoff["id"])}
+    index = len(data["medications"])
+    assert not {f"medications.{index - 2}.dose", f"medications.{index - 1}.frequency"} & paths
+    english = summary(nurse, handoff["id"], lang="en")
+    assert "Take 50,000 units by mouth once a week." in english and "no more than 3,000 mg in one day." in english
+
+
 def test_the_demo_shows_a_spanish_reader_with_english_text_partly_translated(app, client):
     result = app.test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output

@@ -188,8 +188,12 @@ def check_schedule(pdf, medicines: list[dict], lang: str) -> None:
         assert len(holding) == 1, f"{name}: in {len(holding)} rows"
         row = holding[0]
         instruction = compose(medication, lang)
-        # The dose as typed, or in plain words when it is in the summary's language ("2 tabs" reads "2 tablets").
-        doses = {squash(medication["dose"]), squash(to_plain(medication["dose"], lang))}
+        # Beside the name, the dose as composed in the summary's language when the whole dose was understood ("2 tabs"
+        # reads "2 tablets", "2 tabletas"); else as typed, or in plain words when it is in the summary's language.
+        if instruction.amount_per_time:
+            doses = {squash(flat(name) + instruction.amount_per_time)}
+        else:
+            doses = {squash(medication["dose"]), squash(to_plain(medication["dose"], lang))}
         assert any(dose in squash(row["what"]) for dose in doses), (name, doses, row)
         sentence = re.split(r", (?:until|hasta) ", flat(instruction.text))[0]  # the summary words the date itself
         assert squash(sentence) in squash(row["what"]), (name, instruction.text, row)

@@ -148,7 +148,10 @@ def _medicine(medication: dict, path: str, localizer: Localizer) -> dict:
     schedule = [slot for slot in SCHEDULE_SLOTS if slot in instruction.slots]
     return {
         "name": localizer.name(medication.get("name")),
-        "dose": localizer.passage(medication.get("dose"), f"{path}.dose"),
+        # The dose beside the name: as composed in the patient's language when the whole dose was understood
+        # ("50 000 unidades", never the typed "50,000 units" marked as English); else as typed, translated or marked.
+        "dose": (Passage((Segment(instruction.amount_per_time),)) if instruction.amount_per_time
+                 else localizer.passage(medication.get("dose"), f"{path}.dose")),
         "how": _joined([how, *leftovers]),
         "purpose": localizer.passage(medication.get("purpose"), f"{path}.purpose"),
         "status": medication.get("status") or "unchanged",

@@ -108,3 +108,16 @@ test("a visible tablet is checked at once; missing or bad idle minutes fall back
   assert.equal(isIdle(1000, 0, 1 / 60), true);
   assert.equal(isIdle(999, 0, 1 / 60), false);
 });
+
+test("a shared tablet changing hands asks nothing when nothing is unsent", async () => {
+  const { confirmSwitchUser } = await import("../../static/js/shell/ui.js");
+  let counted = 0;
+  const store = {
+    outboxCount: async () => {
+      counted += 1;
+      return 0;
+    },
+  };
+  assert.equal(await confirmSwitchUser(store, "gia", "hal"), true); // no dialog: there is no document here to draw it
+  assert.equal(counted, 1);
+});
